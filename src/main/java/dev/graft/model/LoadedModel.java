@@ -1,0 +1,194 @@
+package dev.graft.model;
+
+import dev.graft.GraftException;
+import dev.graft.graph.FunctionInliner;
+import dev.graft.graph.RefVariables;
+import dev.graft.graph.VariableIo;
+import dev.graft.graph.VariableSnapshot;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.tensorflow.Graph;
+import org.tensorflow.SavedModelBundle;
+import org.tensorflow.Session;
+import org.tensorflow.exceptions.TensorFlowException;
+import org.tensorflow.proto.GraphDef;
+import org.tensorflow.proto.NodeDef;
+import org.tensorflow.proto.TensorShapeProto;
+
+/**
+ * A SavedModel loaded by TensorFlow and flattened into one editable graph whose variables hold the
+ * restored values.
+ *
+ * <pre>{@code
+ * try (LoadedModel model = LoadedModel.load(Path.of("savedmodels/fashion_cnn"), LoadOptions.defaults())) {
+ *   System.out.println(model.variables());
+ * }
+ * }</pre>
+ */
+public final class LoadedModel implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(LoadedModel.class);
+
+  /** Where the loaded model's variables are read and written; no op of a SavedModel uses this prefix. */
+  public static final String VARIABLE_IO_SCOPE = "graft_vars";
+
+  private final SavedModelDir dir;
+  private final SignatureInfo signature;
+  private final GraphDef flatGraph;
+  private final List<VariableInfo> variables;
+  private final Graph graph;
+  private final Session session;
+  private final VariableIo variableIo;
+
+  private LoadedModel(SavedModelDir dir, SignatureInfo signature, GraphDef flatGraph,
+      List<VariableInfo> variables, Graph graph, Session session) {
+    this.dir = dir;
+    this.signature = signature;
+    this.flatGraph = flatGraph;
+    this.variables = variables;
+    this.graph = graph;
+    this.session = session;
+    this.variableIo = new VariableIo(graph, VARIABLE_IO_SCOPE);
+  }
+
+  /** Options for {@link #load}: meta graph tag and signature key. */
+  public record LoadOptions(String tag, String signature) {
+    /** Tag {@code serve}, signature {@code serving_default}. */
+    public static LoadOptions defaults() {
+      return new LoadOptions("serve", "serving_default");
+    }
+  }
+
+  /**
+   * Loads, flattens and restores a SavedModel.
+   *
+   * @throws GraftException when the folder is no SavedModel, lacks the tag or signature, or TensorFlow cannot load it
+   */
+  public static LoadedModel load(Path path, LoadOptions options) {
+    SavedModelDir dir = SavedModelDir.open(path, options.tag());
+    SignatureInfo signature = dir.signature(options.signature());
+    Set<String> roots = new LinkedHashSet<>();
+    signature.inputs().forEach(t -> roots.add(t.node()));
+    signature.outputs().forEach(t -> roots.add(t.node()));
+    long start = System.nanoTime();
+    GraphDef flat = RefVariables.toResourceVariables(
+        FunctionInliner.flatten(dir.metaGraph().getGraphDef(), roots));
+    log.debug("Flattened {} into {} nodes in {} ms", path, flat.getNodeCount(), (System.nanoTime() - start) / 1_000_000);
+    List<VariableInfo> variables = variablesOf(flat, dir.trainableFlags());
+    Graph graph = new Graph();
+    Session session = null;
+    try {
+      graph.importGraphDef(flat);
+      session = new Session(graph);
+      LoadedModel model = new LoadedModel(dir, signature, flat, variables, graph, session);
+      model.restoreFrom(path, options.tag());
+      return model;
+    } catch (RuntimeException e) {
+      if (session != null) {
+        session.close();
+      }
+      graph.close();
+      throw e;
+    }
+  }
+
+  private void restoreFrom(Path path, String tag) {
+    List<String> names = variables.stream().map(VariableInfo::name).toList();
+    SavedModelBundle bundle;
+    try {
+      bundle = SavedModelBundle.load(path.toString(), tag);
+    } catch (TensorFlowException | IllegalArgumentException e) {
+      throw new GraftException(loadFailure(path, e), e);
+    }
+    try (bundle; VariableSnapshot values = new VariableIo(bundle.graph(), "graft_load").read(bundle.session(), names)) {
+      variableIo.assign(session, values);
+    }
+  }
+
+  private static String loadFailure(Path path, Exception e) {
+    String message = String.valueOf(e.getMessage()).lines().findFirst().orElse("").trim();
+    return "TensorFlow " + org.tensorflow.TensorFlow.version() + " could not load the SavedModel at " + path
+        + ": " + message + ". The model uses a part this runtime cannot restore (for example an Estimator's "
+        + "table initializers, or ops from a library that is not loaded). Re-export it with tf.saved_model.save "
+        + "from a Keras model, or check it loads with 'saved_model_cli run'.";
+  }
+
+  private static List<VariableInfo> variablesOf(GraphDef flat, Map<String, Boolean> trainableFlags) {
+    List<VariableInfo> variables = new ArrayList<>();
+    for (NodeDef node : flat.getNodeList()) {
+      if (!node.getOp().equals("VarHandleOp")) {
+        continue;
+      }
+      String name = node.getName();
+      long[] shape = node.getAttrMap().get("shape").getShape().getDimList().stream()
+          .mapToLong(TensorShapeProto.Dim::getSize).toArray();
+      boolean trainable = trainableFlags.getOrDefault(name,
+          !(name.contains("moving_mean") || name.contains("moving_variance")));
+      variables.add(new VariableInfo(name, node.getAttrMap().get("dtype").getType(), shape, trainable,
+          VariableInfo.layerOf(name)));
+    }
+    return List.copyOf(variables);
+  }
+
+  /** The SavedModel folder this came from. */
+  public SavedModelDir dir() {
+    return dir;
+  }
+
+  /** The signature the graph was flattened for. */
+  public SignatureInfo signature() {
+    return signature;
+  }
+
+  /** The flattened graph as loaded (before any head or training op was added). */
+  public GraphDef flatGraph() {
+    return flatGraph;
+  }
+
+  /** Variables of the forward pass, in the order the graph first uses them. */
+  public List<VariableInfo> variables() {
+    return variables;
+  }
+
+  /** Names of the layers that own variables, in forward order. */
+  public List<String> layers() {
+    return variables.stream().map(VariableInfo::layer).distinct().toList();
+  }
+
+  /** The single input of the signature, or an error for multi-input models. */
+  public TensorSpec input() {
+    if (signature.inputs().size() != 1) {
+      throw new GraftException("Signature '" + signature.key() + "' takes " + signature.inputs().size()
+          + " inputs " + signature.inputs().stream().map(TensorSpec::key).toList()
+          + "; Graft retrains models with exactly one input.");
+    }
+    return signature.inputs().get(0);
+  }
+
+  /** The graph: the flattened model, plus whatever heads and training ops were added to it. */
+  public Graph graph() {
+    return graph;
+  }
+
+  /** The session that holds the variables' values. */
+  public Session session() {
+    return session;
+  }
+
+  /** Reads and writes this graph's variables. */
+  public VariableIo variableIo() {
+    return variableIo;
+  }
+
+  @Override
+  public void close() {
+    session.close();
+    graph.close();
+  }
+}

@@ -1,0 +1,190 @@
+package dev.graft.model;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.graft.GraftException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import org.tensorflow.proto.CollectionDef;
+import org.tensorflow.proto.MetaGraphDef;
+import org.tensorflow.proto.NodeDef;
+import org.tensorflow.proto.SavedModel;
+import org.tensorflow.proto.SavedObjectGraphOuterClass.SavedObject;
+import org.tensorflow.proto.VariableDef;
+
+/**
+ * A SavedModel directory read as protos, before TensorFlow loads it: the chosen meta graph and signature.
+ *
+ * <pre>{@code
+ * SavedModelDir dir = SavedModelDir.open(Path.of("model"), "serve");
+ * SignatureInfo sig = dir.signature("serving_default");
+ * }</pre>
+ */
+public final class SavedModelDir {
+
+  private final Path path;
+  private final MetaGraphDef metaGraph;
+  private final byte[] savedModelBytes;
+
+  private SavedModelDir(Path path, MetaGraphDef metaGraph, byte[] savedModelBytes) {
+    this.path = path;
+    this.metaGraph = metaGraph;
+    this.savedModelBytes = savedModelBytes;
+  }
+
+  /**
+   * Reads {@code saved_model.pb} (or {@code saved_model.pbtxt} is refused) and picks the meta graph tagged {@code tag}.
+   *
+   * @throws GraftException when the folder is not a SavedModel or has no meta graph with that tag
+   */
+  public static SavedModelDir open(Path path, String tag) {
+    if (!Files.isDirectory(path)) {
+      throw new GraftException("Model folder " + path + " does not exist or is not a directory. "
+          + "Pass the folder that holds saved_model.pb.");
+    }
+    Path pb = path.resolve("saved_model.pb");
+    if (!Files.isRegularFile(pb)) {
+      String hint = Files.isRegularFile(path.resolve("saved_model.pbtxt"))
+          ? " It holds saved_model.pbtxt: re-export it in binary form."
+          : versionHint(path);
+      throw new GraftException("No saved_model.pb in " + path + ": this is not a SavedModel folder." + hint);
+    }
+    byte[] bytes;
+    SavedModel model;
+    try {
+      bytes = Files.readAllBytes(pb);
+      model = SavedModel.parseFrom(bytes);
+    } catch (InvalidProtocolBufferException e) {
+      throw new GraftException(pb + " is not a valid SavedModel protobuf (" + e.getMessage()
+          + "). The file may be truncated or not a SavedModel; export it again.", e);
+    } catch (IOException e) {
+      throw new GraftException("Cannot read " + pb + ": " + e.getMessage(), e);
+    }
+    Set<String> available = new TreeSet<>();
+    for (MetaGraphDef candidate : model.getMetaGraphsList()) {
+      List<String> tags = candidate.getMetaInfoDef().getTagsList();
+      available.add(String.join(",", tags));
+      if (tags.contains(tag)) {
+        return new SavedModelDir(path, candidate, bytes);
+      }
+    }
+    throw new GraftException("SavedModel " + path + " has no meta graph tagged '" + tag + "'; its tag sets are "
+        + available + ". Pass --tag with one of them.");
+  }
+
+  private static String versionHint(Path path) {
+    try (var children = Files.list(path)) {
+      List<String> numbered = children.filter(Files::isDirectory).map(p -> p.getFileName().toString())
+          .filter(n -> n.matches("\\d+")).sorted().toList();
+      if (!numbered.isEmpty()) {
+        return " It holds version folders " + numbered + " (a TensorFlow Serving layout): pass "
+            + path.resolve(numbered.get(numbered.size() - 1)) + ".";
+      }
+    } catch (IOException ignored) {
+      // fall through to the generic hint
+    }
+    return " Pass the folder that holds saved_model.pb.";
+  }
+
+  /** The folder. */
+  public Path path() {
+    return path;
+  }
+
+  /** The chosen meta graph. */
+  public MetaGraphDef metaGraph() {
+    return metaGraph;
+  }
+
+  /** The raw bytes of {@code saved_model.pb} (for fingerprints). */
+  public byte[] savedModelBytes() {
+    return savedModelBytes.clone();
+  }
+
+  /** The TensorFlow version that wrote the model, or "unknown". */
+  public String tfVersion() {
+    String version = metaGraph.getMetaInfoDef().getTensorflowVersion();
+    return version.isEmpty() ? "unknown" : version;
+  }
+
+  /** All signatures except the internal init op, ordered by key. */
+  public List<SignatureInfo> signatures() {
+    return metaGraph.getSignatureDefMap().entrySet().stream()
+        .filter(e -> !e.getKey().startsWith("__"))
+        .sorted(Map.Entry.comparingByKey())
+        .map(e -> SignatureInfo.of(e.getKey(), e.getValue())).toList();
+  }
+
+  /** The signature with this key, or an error listing those there are. */
+  public SignatureInfo signature(String key) {
+    var def = metaGraph.getSignatureDefMap().get(key);
+    if (def == null) {
+      List<String> keys = signatures().stream().map(SignatureInfo::key).toList();
+      throw new GraftException("SavedModel " + path + " has no signature '" + key + "'; it has "
+          + (keys.isEmpty() ? "none" : keys) + "."
+          + (keys.isEmpty() ? " A model without signatures cannot be served or retrained."
+              : " Pass --signature with one of them."));
+    }
+    return SignatureInfo.of(key, def);
+  }
+
+  /**
+   * Whether each variable (by node name in the meta graph) is trainable, as the object graph (TF2)
+   * or the {@code trainable_variables} collection (TF1) says; empty when neither says.
+   */
+  public Map<String, Boolean> trainableFlags() {
+    Map<String, Boolean> flags = new HashMap<>();
+    if (metaGraph.hasObjectGraphDef()) {
+      Map<String, Boolean> bySharedName = new HashMap<>();
+      for (SavedObject object : metaGraph.getObjectGraphDef().getNodesList()) {
+        if (object.hasVariable()) {
+          bySharedName.merge(object.getVariable().getName(), object.getVariable().getTrainable(), Boolean::logicalOr);
+        }
+      }
+      for (NodeDef node : metaGraph.getGraphDef().getNodeList()) {
+        if (node.getOp().equals("VarHandleOp")) {
+          String shared = Optional.ofNullable(node.getAttrMap().get("shared_name"))
+              .map(a -> a.getS().toStringUtf8()).filter(s -> !s.isEmpty()).orElse(node.getName());
+          Boolean trainable = bySharedName.get(shared);
+          if (trainable != null) {
+            flags.put(node.getName(), trainable);
+          }
+        }
+      }
+      return flags;
+    }
+    CollectionDef trainable = metaGraph.getCollectionDefMap().get("trainable_variables");
+    CollectionDef all = metaGraph.getCollectionDefMap().get("variables");
+    Set<String> trainableNames = variableNodes(trainable);
+    for (String name : variableNodes(all)) {
+      flags.put(name, trainableNames.contains(name));
+    }
+    for (String name : trainableNames) {
+      flags.put(name, true);
+    }
+    return flags;
+  }
+
+  private static Set<String> variableNodes(CollectionDef collection) {
+    Set<String> names = new HashSet<>();
+    if (collection == null) {
+      return names;
+    }
+    for (var bytes : collection.getBytesList().getValueList()) {
+      try {
+        String name = VariableDef.parseFrom(bytes).getVariableName();
+        names.add(name.contains(":") ? name.substring(0, name.indexOf(':')) : name);
+      } catch (InvalidProtocolBufferException e) {
+        // a collection entry that is not a VariableDef says nothing about trainability
+      }
+    }
+    return names;
+  }
+}
