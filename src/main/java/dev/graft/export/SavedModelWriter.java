@@ -1,0 +1,236 @@
+package dev.graft.export;
+
+import com.google.common.io.MoreFiles;
+import com.google.common.io.RecursiveDeleteOption;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.tensorflow.Graph;
+import org.tensorflow.GraphOperation;
+import org.tensorflow.Output;
+import org.tensorflow.Session;
+import org.tensorflow.TensorFlow;
+import org.tensorflow.ndarray.NdArrays;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Scope;
+import org.tensorflow.proto.DataType;
+import org.tensorflow.proto.MetaGraphDef;
+import org.tensorflow.proto.SavedModel;
+import org.tensorflow.proto.SaverDef;
+import org.tensorflow.proto.SignatureDef;
+import org.tensorflow.proto.TensorInfo;
+import org.tensorflow.proto.TensorShapeProto;
+import org.tensorflow.types.TString;
+
+/**
+ * Writes a graph and the values its session holds as a SavedModel folder that TensorFlow's C++
+ * loader (and so TensorFlow Serving and Python's {@code tf.saved_model.load}) restores.
+ *
+ * <p>Unlike TF Java's stock exporter it saves resource variables: it adds its own {@code SaveV2} /
+ * {@code RestoreV2} ops over every variable of the graph and records them in a {@link SaverDef}.
+ * The folder is written beside the target under a temporary name and renamed into place, so a
+ * failed export leaves nothing that looks like a model.
+ *
+ * <pre>{@code
+ * SavedModelWriter.of(graph, session)
+ *     .signature("serving_default", signatureDef)
+ *     .asset("labels.txt", labelBytes)
+ *     .write(Path.of("out/1"));
+ * }</pre>
+ */
+public final class SavedModelWriter {
+
+  /** Name scope of the save/restore ops; no op of an exported graph may start with it otherwise. */
+  public static final String SAVE_SCOPE = "save";
+
+  private final Graph graph;
+  private final Session session;
+  private final Map<String, SignatureDef> signatures = new LinkedHashMap<>();
+  private final Map<String, byte[]> assets = new LinkedHashMap<>();
+  private final Map<String, byte[]> extras = new LinkedHashMap<>();
+  private Runnable beforeRename = () -> {};
+
+  private SavedModelWriter(Graph graph, Session session) {
+    this.graph = graph;
+    this.session = session;
+  }
+
+  /** A writer for a graph whose variables hold their values in {@code session}. */
+  public static SavedModelWriter of(Graph graph, Session session) {
+    return new SavedModelWriter(graph, session);
+  }
+
+  /** Adds a signature; every TensorInfo must carry its shape. */
+  public SavedModelWriter signature(String key, SignatureDef def) {
+    signatures.put(key, def);
+    return this;
+  }
+
+  /** A TensorInfo for a graph tensor with its dtype and shape (-1 for unknown dims). */
+  public static TensorInfo tensorInfo(String tensorName, DataType dtype, long... shape) {
+    TensorShapeProto.Builder dims = TensorShapeProto.newBuilder();
+    for (long d : shape) {
+      dims.addDim(TensorShapeProto.Dim.newBuilder().setSize(d));
+    }
+    return TensorInfo.newBuilder().setName(tensorName).setDtype(dtype).setTensorShape(dims).build();
+  }
+
+  /** Adds a file under {@code assets/}. */
+  public SavedModelWriter asset(String name, byte[] content) {
+    assets.put(name, content.clone());
+    return this;
+  }
+
+  /** Adds a file under {@code assets.extra/} (metadata that loaders ignore). */
+  public SavedModelWriter extra(String name, byte[] content) {
+    extras.put(name, content.clone());
+    return this;
+  }
+
+  /** A hook run after everything is written and before the rename: tests simulate failures with it. */
+  SavedModelWriter beforeRename(Runnable hook) {
+    this.beforeRename = hook;
+    return this;
+  }
+
+  /**
+   * Writes the SavedModel to {@code target}, which must not exist yet.
+   *
+   * @throws IllegalArgumentException when {@code target} exists or no signature was added
+   * @throws UncheckedIOException when the disk refuses
+   */
+  public void write(Path target) {
+    if (Files.exists(target)) {
+      throw new IllegalArgumentException("Export target " + target + " already exists; choose a new folder or version");
+    }
+    if (signatures.isEmpty()) {
+      throw new IllegalStateException("No signature added: call signature(key, def) before write()");
+    }
+    Path parent = target.toAbsolutePath().getParent();
+    Path temp = null;
+    try {
+      Files.createDirectories(parent);
+      temp = Files.createTempDirectory(parent, "." + target.getFileName() + ".tmp-");
+      SaverDef saver = addSaveOps();
+      saveVariables(saver, temp.resolve("variables").resolve("variables"));
+      writeModelProto(temp, saver);
+      writeFiles(temp.resolve("assets"), assets);
+      writeFiles(temp.resolve("assets.extra"), extras);
+      beforeRename.run();
+      try {
+        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+      } catch (AtomicMoveNotSupportedException e) {
+        Files.move(temp, target);
+      }
+      temp = null;
+    } catch (IOException e) {
+      throw new UncheckedIOException("Writing the SavedModel to " + target + " failed: " + e.getMessage(), e);
+    } finally {
+      if (temp != null) {
+        deleteQuietly(temp);
+      }
+    }
+  }
+
+  private static void deleteQuietly(Path dir) {
+    try {
+      MoreFiles.deleteRecursively(dir, RecursiveDeleteOption.ALLOW_INSECURE);
+    } catch (IOException ignored) {
+      // best effort: the temporary folder's name starts with a dot and holds no saved_model.pb yet
+    }
+  }
+
+  private SaverDef addSaveOps() {
+    List<GraphOperation> variables = new ArrayList<>();
+    graph.operations().forEachRemaining(op -> {
+      if (op.type().equals("VarHandleOp")) {
+        variables.add(op);
+      }
+    });
+    if (graph.operation(SAVE_SCOPE + "/filename") != null) {
+      throw new IllegalStateException("The graph already has save ops: export each graph once");
+    }
+    Scope scope = graph.baseScope();
+    GraphOperation filename = graph.opBuilder("Placeholder", SAVE_SCOPE + "/filename", scope)
+        .setAttr("dtype", DataType.DT_STRING).setAttr("shape", Shape.scalar()).build();
+    int n = variables.size();
+    String[] names = new String[n];
+    String[] slices = new String[n];
+    DataType[] dtypes = new DataType[n];
+    Output<?>[] values = new Output<?>[n];
+    for (int i = 0; i < n; i++) {
+      GraphOperation var = variables.get(i);
+      names[i] = var.name();
+      slices[i] = "";
+      dtypes[i] = var.attributes().getAttrType("dtype");
+      values[i] = graph.opBuilder("ReadVariableOp", SAVE_SCOPE + "/read_" + i, scope)
+          .addInput(var.output(0)).setAttr("dtype", dtypes[i]).build().output(0);
+    }
+    GraphOperation tensorNames = stringConst(SAVE_SCOPE + "/tensor_names", names);
+    GraphOperation shapeAndSlices = stringConst(SAVE_SCOPE + "/shape_and_slices", slices);
+    GraphOperation save = graph.opBuilder("SaveV2", SAVE_SCOPE + "/SaveV2", scope)
+        .addInput(filename.output(0)).addInput(tensorNames.output(0)).addInput(shapeAndSlices.output(0))
+        .addInputList(values).build();
+    graph.opBuilder("Identity", SAVE_SCOPE + "/control_dependency", scope)
+        .addInput(filename.output(0)).addControlInput(save).build();
+    var restoreAll = graph.opBuilder("NoOp", SAVE_SCOPE + "/restore_all", scope);
+    if (n > 0) {
+      GraphOperation restore = graph.opBuilder("RestoreV2", SAVE_SCOPE + "/RestoreV2", scope)
+          .addInput(filename.output(0)).addInput(tensorNames.output(0)).addInput(shapeAndSlices.output(0))
+          .setAttr("dtypes", dtypes).build();
+      for (int i = 0; i < n; i++) {
+        restoreAll.addControlInput(graph.opBuilder("AssignVariableOp", SAVE_SCOPE + "/assign_" + i, scope)
+            .addInput(variables.get(i).output(0)).addInput(restore.output(i)).setAttr("dtype", dtypes[i]).build());
+      }
+    }
+    restoreAll.build();
+    return SaverDef.newBuilder()
+        .setFilenameTensorName(SAVE_SCOPE + "/filename:0")
+        .setSaveTensorName(SAVE_SCOPE + "/control_dependency:0")
+        .setRestoreOpName(SAVE_SCOPE + "/restore_all")
+        .setVersion(SaverDef.CheckpointFormatVersion.V2)
+        .build();
+  }
+
+  private GraphOperation stringConst(String name, String[] values) {
+    try (TString tensor = TString.tensorOf(NdArrays.vectorOfObjects(values))) {
+      return graph.opBuilder("Const", name, graph.baseScope())
+          .setAttr("dtype", DataType.DT_STRING).setAttr("value", tensor).build();
+    }
+  }
+
+  private void saveVariables(SaverDef saver, Path prefix) throws IOException {
+    Files.createDirectories(prefix.getParent());
+    try (TString file = TString.scalarOf(prefix.toString())) {
+      session.runner().feed(saver.getFilenameTensorName(), file)
+          .addTarget(SAVE_SCOPE + "/control_dependency").run();
+    }
+  }
+
+  private void writeModelProto(Path dir, SaverDef saver) throws IOException {
+    MetaGraphDef.Builder meta = MetaGraphDef.newBuilder()
+        .setGraphDef(graph.toGraphDef())
+        .setSaverDef(saver)
+        .putAllSignatureDef(signatures);
+    meta.getMetaInfoDefBuilder().addTags("serve").setTensorflowVersion(TensorFlow.version());
+    SavedModel model = SavedModel.newBuilder().setSavedModelSchemaVersion(1).addMetaGraphs(meta).build();
+    Files.write(dir.resolve("saved_model.pb"), model.toByteArray());
+  }
+
+  private static void writeFiles(Path dir, Map<String, byte[]> files) throws IOException {
+    if (files.isEmpty()) {
+      return;
+    }
+    Files.createDirectories(dir);
+    for (Map.Entry<String, byte[]> file : files.entrySet()) {
+      Files.write(dir.resolve(file.getKey()), file.getValue());
+    }
+  }
+}
