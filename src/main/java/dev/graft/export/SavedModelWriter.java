@@ -12,14 +12,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import dev.graft.graph.SaveRestoreOps;
 import org.tensorflow.Graph;
 import org.tensorflow.GraphOperation;
-import org.tensorflow.Output;
 import org.tensorflow.Session;
 import org.tensorflow.TensorFlow;
-import org.tensorflow.ndarray.NdArrays;
-import org.tensorflow.ndarray.Shape;
-import org.tensorflow.op.Scope;
 import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.MetaGraphDef;
 import org.tensorflow.proto.SavedModel;
@@ -154,63 +151,20 @@ public final class SavedModelWriter {
         variables.add(op);
       }
     });
-    if (graph.operation(SAVE_SCOPE + "/filename") != null) {
-      throw new IllegalStateException("The graph already has save ops: export each graph once");
-    }
-    Scope scope = graph.baseScope();
-    GraphOperation filename = graph.opBuilder("Placeholder", SAVE_SCOPE + "/filename", scope)
-        .setAttr("dtype", DataType.DT_STRING).setAttr("shape", Shape.scalar()).build();
-    int n = variables.size();
-    String[] names = new String[n];
-    String[] slices = new String[n];
-    DataType[] dtypes = new DataType[n];
-    Output<?>[] values = new Output<?>[n];
-    for (int i = 0; i < n; i++) {
-      GraphOperation var = variables.get(i);
-      names[i] = var.name();
-      slices[i] = "";
-      dtypes[i] = var.attributes().getAttrType("dtype");
-      values[i] = graph.opBuilder("ReadVariableOp", SAVE_SCOPE + "/read_" + i, scope)
-          .addInput(var.output(0)).setAttr("dtype", dtypes[i]).build().output(0);
-    }
-    GraphOperation tensorNames = stringConst(SAVE_SCOPE + "/tensor_names", names);
-    GraphOperation shapeAndSlices = stringConst(SAVE_SCOPE + "/shape_and_slices", slices);
-    GraphOperation save = graph.opBuilder("SaveV2", SAVE_SCOPE + "/SaveV2", scope)
-        .addInput(filename.output(0)).addInput(tensorNames.output(0)).addInput(shapeAndSlices.output(0))
-        .addInputList(values).build();
-    graph.opBuilder("Identity", SAVE_SCOPE + "/control_dependency", scope)
-        .addInput(filename.output(0)).addControlInput(save).build();
-    var restoreAll = graph.opBuilder("NoOp", SAVE_SCOPE + "/restore_all", scope);
-    if (n > 0) {
-      GraphOperation restore = graph.opBuilder("RestoreV2", SAVE_SCOPE + "/RestoreV2", scope)
-          .addInput(filename.output(0)).addInput(tensorNames.output(0)).addInput(shapeAndSlices.output(0))
-          .setAttr("dtypes", dtypes).build();
-      for (int i = 0; i < n; i++) {
-        restoreAll.addControlInput(graph.opBuilder("AssignVariableOp", SAVE_SCOPE + "/assign_" + i, scope)
-            .addInput(variables.get(i).output(0)).addInput(restore.output(i)).setAttr("dtype", dtypes[i]).build());
-      }
-    }
-    restoreAll.build();
+    SaveRestoreOps ops = SaveRestoreOps.add(graph, SAVE_SCOPE, variables);
     return SaverDef.newBuilder()
-        .setFilenameTensorName(SAVE_SCOPE + "/filename:0")
-        .setSaveTensorName(SAVE_SCOPE + "/control_dependency:0")
-        .setRestoreOpName(SAVE_SCOPE + "/restore_all")
+        .setFilenameTensorName(ops.filename() + ":0")
+        .setSaveTensorName(ops.save() + ":0")
+        .setRestoreOpName(ops.restore())
         .setVersion(SaverDef.CheckpointFormatVersion.V2)
         .build();
-  }
-
-  private GraphOperation stringConst(String name, String[] values) {
-    try (TString tensor = TString.tensorOf(NdArrays.vectorOfObjects(values))) {
-      return graph.opBuilder("Const", name, graph.baseScope())
-          .setAttr("dtype", DataType.DT_STRING).setAttr("value", tensor).build();
-    }
   }
 
   private void saveVariables(SaverDef saver, Path prefix) throws IOException {
     Files.createDirectories(prefix.getParent());
     try (TString file = TString.scalarOf(prefix.toString())) {
       session.runner().feed(saver.getFilenameTensorName(), file)
-          .addTarget(SAVE_SCOPE + "/control_dependency").run();
+          .addTarget(saver.getSaveTensorName().replace(":0", "")).run();
     }
   }
 

@@ -1,0 +1,174 @@
+package dev.graft.data;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.tensorflow.Tensor;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+import org.tensorflow.types.TString;
+
+/** Reads, augments and packs examples into a {@link Batch}, optionally on several threads. */
+final class BatchMaker {
+
+  private static final Logger LOG = LoggerFactory.getLogger(BatchMaker.class);
+
+  private final LabeledData data;
+  private final long[] shape;
+  private final int exampleSize;
+  private final Augmentation augmentation;
+  private final long seed;
+  private final boolean skipBad;
+  private final ExecutorService workers;
+  private final int workerCount;
+  private final AtomicInteger skipped = new AtomicInteger();
+
+  BatchMaker(LabeledData data, Augmentation augmentation, long seed, boolean skipBad, ExecutorService workers,
+      int workerCount) {
+    this.data = data;
+    this.shape = data.exampleShape();
+    this.exampleSize = Math.toIntExact(LabeledDatas.product(shape));
+    this.augmentation = augmentation;
+    this.seed = seed;
+    this.skipBad = skipBad;
+    this.workers = workers;
+    this.workerCount = workerCount;
+  }
+
+  int skipped() {
+    return skipped.get();
+  }
+
+  /** Seed of the augmentation of example {@code index} in {@code epoch}. */
+  static long mix(long seed, long a, long b) {
+    long h = seed;
+    h = splitMix(h ^ splitMix(a + 0x9E3779B97F4A7C15L));
+    h = splitMix(h ^ splitMix(b + 0xBF58476D1CE4E5B9L));
+    return h;
+  }
+
+  private static long splitMix(long z) {
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    return z ^ (z >>> 31);
+  }
+
+  /** The batch of the examples at {@code order[from..to)}, or null if every one of them was bad and skipped. */
+  Batch make(int[] order, int from, int to, int epoch) {
+    int n = to - from;
+    boolean strings = data.kind() == ExampleKind.STRING;
+    float[] values = strings ? null : new float[n * exampleSize];
+    byte[][] bytes = strings ? new byte[n][] : null;
+    boolean[] ok = new boolean[n];
+    if (workers == null || n < 2 * workerCount) {
+      read(order, from, 0, n, epoch, values, bytes, ok);
+    } else {
+      readParallel(order, from, n, epoch, values, bytes, ok);
+    }
+    int[] labels = new int[n];
+    int[] indices = new int[n];
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+      if (!ok[i]) {
+        continue;
+      }
+      if (k != i) {
+        if (strings) {
+          bytes[k] = bytes[i];
+        } else {
+          System.arraycopy(values, i * exampleSize, values, k * exampleSize, exampleSize);
+        }
+      }
+      indices[k] = order[from + i];
+      labels[k] = data.label(indices[k]);
+      k++;
+    }
+    if (k == 0) {
+      return null;
+    }
+    return pack(k, values, bytes, Arrays.copyOf(labels, k), Arrays.copyOf(indices, k));
+  }
+
+  private void readParallel(int[] order, int from, int n, int epoch, float[] values, byte[][] bytes, boolean[] ok) {
+    int chunk = (n + workerCount - 1) / workerCount;
+    List<Callable<Void>> tasks = new ArrayList<>();
+    for (int start = 0; start < n; start += chunk) {
+      int s = start;
+      int e = Math.min(n, start + chunk);
+      tasks.add(() -> {
+        read(order, from, s, e, epoch, values, bytes, ok);
+        return null;
+      });
+    }
+    try {
+      for (Future<Void> f : workers.invokeAll(tasks)) {
+        f.get();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("Interrupted while reading a batch", e);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException re) {
+        throw re;
+      }
+      if (e.getCause() instanceof Error err) {
+        throw err;
+      }
+      throw new IllegalStateException(e.getCause());
+    }
+  }
+
+  private void read(int[] order, int from, int start, int end, int epoch, float[] values, byte[][] bytes,
+      boolean[] ok) {
+    for (int i = start; i < end; i++) {
+      int index = order[from + i];
+      try {
+        if (bytes != null) {
+          bytes[i] = data.readBytes(index);
+        } else {
+          data.readFloats(index, values, i * exampleSize);
+          if (augmentation != null) {
+            augmentation.apply(values, i * exampleSize, shape, new Random(mix(seed, epoch, index)));
+          }
+        }
+        ok[i] = true;
+      } catch (DataException e) {
+        if (!skipBad || Thread.currentThread().isInterrupted()) {
+          throw e;
+        }
+        skipped.incrementAndGet();
+        LOG.warn("Skipping bad example {}: {}", index, e.getMessage());
+      }
+    }
+  }
+
+  private Batch pack(int k, float[] values, byte[][] bytes, int[] labels, int[] indices) {
+    Tensor features;
+    if (bytes != null) {
+      byte[][] kept = bytes.length == k ? bytes : Arrays.copyOf(bytes, k);
+      features = TString.tensorOfBytes(Shape.of(k), DataBuffers.ofObjects(kept));
+    } else {
+      long[] dims = new long[shape.length + 1];
+      dims[0] = k;
+      System.arraycopy(shape, 0, dims, 1, shape.length);
+      features = TFloat32.tensorOf(Shape.of(dims), DataBuffers.of(values, true, false).narrow((long) k * exampleSize));
+    }
+    try {
+      TInt32 labelTensor = TInt32.tensorOf(Shape.of(k), DataBuffers.of(labels));
+      return new Batch(features, labelTensor, labels, indices);
+    } catch (RuntimeException | Error e) {
+      features.close();
+      throw e;
+    }
+  }
+}

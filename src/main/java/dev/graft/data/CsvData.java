@@ -1,0 +1,238 @@
+package dev.graft.data;
+
+import dev.graft.data.internal.ImageDecoder;
+import dev.graft.data.internal.ImageTarget;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.TreeSet;
+
+/**
+ * Reads a CSV of numeric feature columns plus a label column, or of {@code path,label} rows listing image files.
+ *
+ * <p>The header is detected (a first row with fewer numbers than the second); the label column is the last one
+ * unless {@link DataOptions#labelColumn()} says. Labels are class names, or integers {@code 0..n-1}. The image-list
+ * form is picked when the first non-label column of the first row names an existing file (relative paths resolve
+ * against the CSV's folder).
+ *
+ * <pre>{@code
+ * LabeledData iris = CsvData.open(Path.of("iris.csv"), DataOptions.builder().optLabelColumn("species").build());
+ * }</pre>
+ */
+public final class CsvData implements LabeledData {
+
+  private final String name;
+  private final float[] features;
+  private final int width;
+  private final int[] labels;
+  private final List<String> classNames;
+  private final List<SkippedItem> skipped;
+
+  private CsvData(String name, float[] features, int width, int[] labels, List<String> classNames,
+      List<SkippedItem> skipped) {
+    this.name = name;
+    this.features = features;
+    this.width = width;
+    this.labels = labels;
+    this.classNames = List.copyOf(classNames);
+    this.skipped = List.copyOf(skipped);
+  }
+
+  /**
+   * Reads {@code csv}.
+   *
+   * @throws DataException naming the file and line of the first bad row (unless skipBad), or a missing label column
+   */
+  public static LabeledData open(Path csv, DataOptions options) {
+    CsvTable table = CsvTable.read(csv, options);
+    String[] first = table.rows.get(0).cells();
+    int pathColumn = table.firstFeatureColumn();
+    if (pathColumn < first.length && CsvTable.isFile(csv, first[pathColumn])) {
+      return openImages(table, pathColumn, options);
+    }
+    return openNumeric(table, options);
+  }
+
+  private static LabeledData openNumeric(CsvTable table, DataOptions options) {
+    if (options.targetShape().isPresent()) {
+      throw new DataException(table.file.toString(), "holds feature vectors of " + (table.columns - 1) + " numbers, but"
+          + " a target image shape " + Arrays.toString(options.targetShape().get()) + " was given; use a model whose"
+          + " input is a vector, or list image files as path,label rows");
+    }
+    int width = table.columns - 1;
+    float[] features = new float[Math.max(16, table.rows.size() * width)];
+    List<String> labelCells = new ArrayList<>();
+    List<CsvTable.Row> kept = new ArrayList<>();
+    List<SkippedItem> skipped = new ArrayList<>();
+    for (CsvTable.Row row : table.rows) {
+      try {
+        parseFeatures(table, row, features, kept.size() * width);
+        kept.add(row);
+        labelCells.add(row.cells()[table.labelColumn]);
+      } catch (DataException e) {
+        if (!options.skipBad()) {
+          throw e;
+        }
+        skipped.add(e.toSkipped());
+      }
+    }
+    Labels labels = Labels.of(table, kept, labelCells, options, skipped);
+    float[] compact = new float[labels.rows().length * width];
+    for (int i = 0; i < labels.rows().length; i++) {
+      System.arraycopy(features, labels.rows()[i] * width, compact, i * width, width);
+    }
+    return new CsvData(table.file.toString(), compact, width, labels.labels(), labels.names(), skipped);
+  }
+
+  private static void parseFeatures(CsvTable table, CsvTable.Row row, float[] dst, int offset) {
+    String[] cells = row.cells();
+    if (cells.length != table.columns) {
+      throw new DataException(table.at(row), "has " + cells.length + " columns, expected " + table.columns
+          + "; fix the row, or " + DataException.SKIP_HINT);
+    }
+    for (int c = 0, j = offset; c < cells.length; c++) {
+      if (c == table.labelColumn) {
+        continue;
+      }
+      float v;
+      try {
+        v = Float.parseFloat(cells[c]);
+      } catch (NumberFormatException e) {
+        v = Float.NaN;
+      }
+      if (!Float.isFinite(v)) {
+        throw new DataException(table.at(row), "column " + table.columnName(c) + " holds '" + cells[c]
+            + "', expected a finite number; fix the value, or " + DataException.SKIP_HINT);
+      }
+      dst[j++] = v;
+    }
+    if (cells[table.labelColumn].isEmpty()) {
+      throw new DataException(table.at(row), "has an empty label in column " + table.columnName(table.labelColumn)
+          + "; fill it in, or " + DataException.SKIP_HINT);
+    }
+  }
+
+  private static LabeledData openImages(CsvTable table, int pathColumn, DataOptions options) {
+    List<CsvTable.Row> kept = new ArrayList<>();
+    List<String> labelCells = new ArrayList<>();
+    List<SkippedItem> skipped = new ArrayList<>();
+    for (CsvTable.Row row : table.rows) {
+      try {
+        String[] cells = row.cells();
+        if (cells.length <= Math.max(pathColumn, table.labelColumn) || cells[table.labelColumn].isEmpty()) {
+          throw new DataException(table.at(row), "has no path or no label, expected path,label; fix the row, or "
+              + DataException.SKIP_HINT);
+        }
+        Path file = table.resolve(cells[pathColumn]);
+        if (!CsvTable.isFile(table.file, cells[pathColumn])) {
+          throw new DataException(table.at(row), "image file " + file + " does not exist; fix the path (relative paths"
+              + " resolve against the CSV's folder), or " + DataException.SKIP_HINT);
+        }
+        if (options.skipBad()) {
+          ImageDecoder.probe(file);
+        }
+        kept.add(row);
+        labelCells.add(cells[table.labelColumn]);
+      } catch (DataException e) {
+        if (!options.skipBad()) {
+          throw e;
+        }
+        skipped.add(e.toSkipped());
+      }
+    }
+    Labels labels = Labels.of(table, kept, labelCells, options, skipped);
+    String[] files = new String[labels.rows().length];
+    for (int i = 0; i < files.length; i++) {
+      files[i] = table.resolve(kept.get(labels.rows()[i]).cells()[pathColumn]).toString();
+    }
+    Path base = table.file.toAbsolutePath().getParent();
+    ImageTarget target = ImageTarget.resolve(options.targetShape(), () -> ImageDecoder.probe(Path.of(files[0])));
+    return new ImageFilesData(table.file.toString(), base, files, labels.labels(), labels.names(), target, skipped);
+  }
+
+  /** Labels of the kept rows: {@code rows} indexes into the kept rows whose label was valid. */
+  private record Labels(int[] rows, int[] labels, List<String> names) {
+
+    static Labels of(CsvTable table, List<CsvTable.Row> kept, List<String> cells, DataOptions options,
+        List<SkippedItem> skipped) {
+      if (kept.isEmpty()) {
+        throw new DataException(table.file.toString(), "has no usable rows (" + skipped.size() + " skipped, first: "
+            + (skipped.isEmpty() ? "none" : skipped.get(0)) + ")");
+      }
+      boolean ints = cells.stream().allMatch(c -> c.matches("-?\\d{1,9}"));
+      List<String> names = options.classNames().orElse(null);
+      if (names == null) {
+        if (ints) {
+          int max = cells.stream().mapToInt(Integer::parseInt).max().orElse(0);
+          names = new ArrayList<>();
+          for (int i = 0; i <= max; i++) {
+            names.add(Integer.toString(i));
+          }
+        } else {
+          names = new ArrayList<>(new TreeSet<>(cells));
+        }
+      }
+      int[] rows = new int[kept.size()];
+      int[] labels = new int[kept.size()];
+      int n = 0;
+      for (int i = 0; i < kept.size(); i++) {
+        String cell = cells.get(i);
+        int label = ints ? Integer.parseInt(cell) : names.indexOf(cell);
+        if (label < 0 || label >= names.size()) {
+          DataException e = new DataException(table.at(kept.get(i)), "label '" + cell + "' is "
+              + (ints ? "outside 0.." + (names.size() - 1) : "not one of " + names) + "; fix the label, or "
+              + DataException.SKIP_HINT);
+          if (!options.skipBad()) {
+            throw e;
+          }
+          skipped.add(e.toSkipped());
+          continue;
+        }
+        rows[n] = i;
+        labels[n++] = label;
+      }
+      return new Labels(Arrays.copyOf(rows, n), Arrays.copyOf(labels, n), names);
+    }
+  }
+
+  @Override
+  public int size() {
+    return labels.length;
+  }
+
+  @Override
+  public long[] exampleShape() {
+    return new long[] {width};
+  }
+
+  @Override
+  public ExampleKind kind() {
+    return ExampleKind.FLOAT;
+  }
+
+  @Override
+  public List<String> classNames() {
+    return classNames;
+  }
+
+  @Override
+  public int label(int index) {
+    return labels[index];
+  }
+
+  @Override
+  public void readFloats(int index, float[] dst, int offset) {
+    System.arraycopy(features, index * width, dst, offset, width);
+  }
+
+  @Override
+  public List<SkippedItem> skippedItems() {
+    return skipped;
+  }
+
+  @Override
+  public String describe() {
+    return name;
+  }
+}

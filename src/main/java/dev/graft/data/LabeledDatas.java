@@ -1,0 +1,151 @@
+package dev.graft.data;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Helpers over {@link LabeledData}: subsets, class selection, label counts, in-memory data. */
+public final class LabeledDatas {
+
+  private LabeledDatas() {}
+
+  /** Product of a shape's dimensions (1 for a scalar shape). */
+  public static long product(long[] shape) {
+    long p = 1;
+    for (long d : shape) {
+      p *= d;
+    }
+    return p;
+  }
+
+  /** Number of floats in one example of {@code data}. */
+  public static long exampleSize(LabeledData data) {
+    return product(data.exampleShape());
+  }
+
+  /** The examples of {@code data} at {@code indices}, in that order, with the same classes. */
+  public static LabeledData subset(LabeledData data, int[] indices) {
+    for (int i : indices) {
+      if (i < 0 || i >= data.size()) {
+        throw new IndexOutOfBoundsException("Index " + i + " is outside 0.." + (data.size() - 1) + " of " + data.describe());
+      }
+    }
+    if (data instanceof ViewData v) {
+      int[] mapped = new int[indices.length];
+      for (int i = 0; i < indices.length; i++) {
+        mapped[i] = v.baseIndex(indices[i]);
+      }
+      return new ViewData(v.base(), mapped, v.labelMap(), v.classNames());
+    }
+    return new ViewData(data, indices.clone(), null, data.classNames());
+  }
+
+  /**
+   * Keeps the examples of the listed classes (names, or indices into {@code classNames()}) and relabels them
+   * 0..K-1 in the listed order; an empty list keeps everything.
+   *
+   * @throws DataException if a class is unknown or listed twice
+   */
+  public static LabeledData selectClasses(LabeledData data, List<String> classes) {
+    if (classes.isEmpty()) {
+      return data;
+    }
+    List<String> names = data.classNames();
+    Map<String, Integer> byName = new HashMap<>();
+    for (int i = 0; i < names.size(); i++) {
+      byName.putIfAbsent(names.get(i), i);
+    }
+    int[] map = new int[names.size()];
+    Arrays.fill(map, -1);
+    List<String> kept = new ArrayList<>();
+    for (String c : classes) {
+      int idx = resolveClass(data, byName, c.strip());
+      if (map[idx] >= 0) {
+        throw new DataException(data.describe(), "class '" + c + "' is listed twice in the classes option; list each once");
+      }
+      map[idx] = kept.size();
+      kept.add(names.get(idx));
+    }
+    int n = 0;
+    int[] keep = new int[data.size()];
+    for (int i = 0; i < data.size(); i++) {
+      if (map[data.label(i)] >= 0) {
+        keep[n++] = i;
+      }
+    }
+    int[] indices = Arrays.copyOf(keep, n);
+    if (data instanceof ViewData v) {
+      int[] base = new int[n];
+      for (int i = 0; i < n; i++) {
+        base[i] = v.baseIndex(indices[i]);
+      }
+      int[] inner = v.labelMap();
+      int[] composed = map;
+      if (inner != null) {
+        composed = new int[inner.length];
+        for (int i = 0; i < inner.length; i++) {
+          composed[i] = inner[i] < 0 ? -1 : map[inner[i]];
+        }
+      }
+      return new ViewData(v.base(), base, composed, kept);
+    }
+    return new ViewData(data, indices, map, kept);
+  }
+
+  private static int resolveClass(LabeledData data, Map<String, Integer> byName, String c) {
+    Integer idx = byName.get(c);
+    if (idx != null) {
+      return idx;
+    }
+    try {
+      int i = Integer.parseInt(c);
+      if (i >= 0 && i < data.classNames().size()) {
+        return i;
+      }
+    } catch (NumberFormatException e) {
+      // not an index either
+    }
+    throw new DataException(data.describe(), "class '" + c + "' given in the classes option is not one of "
+        + data.classNames() + "; pass class names or indices 0.." + (data.classNames().size() - 1));
+  }
+
+  /** Data held in memory: {@code values} holds {@code labels.length} examples of {@code shape}, back to back. */
+  public static LabeledData inMemory(float[] values, long[] shape, int[] labels, List<String> classNames) {
+    return new InMemoryData(values, shape, labels.clone(), classNames);
+  }
+
+  /** All labels of {@code data}, in order. */
+  public static int[] labels(LabeledData data) {
+    int[] labels = new int[data.size()];
+    for (int i = 0; i < labels.length; i++) {
+      labels[i] = data.label(i);
+    }
+    return labels;
+  }
+
+  /** Number of examples of each class. */
+  public static int[] classCounts(LabeledData data) {
+    int[] counts = new int[data.classNames().size()];
+    for (int i = 0; i < data.size(); i++) {
+      counts[data.label(i)]++;
+    }
+    return counts;
+  }
+
+  /** Reads every example into one array, example after example (for small data or feature caching). */
+  public static float[] readAll(LabeledData data) {
+    long each = exampleSize(data);
+    long total = each * data.size();
+    if (total > Integer.MAX_VALUE - 16) {
+      throw new IllegalStateException(data.size() + " examples of " + each + " floats do not fit one array; "
+          + "read them in batches with BatchStream");
+    }
+    float[] all = new float[(int) total];
+    for (int i = 0; i < data.size(); i++) {
+      data.readFloats(i, all, (int) (i * each));
+    }
+    return all;
+  }
+}

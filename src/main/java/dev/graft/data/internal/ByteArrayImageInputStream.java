@@ -1,0 +1,36 @@
+package dev.graft.data.internal;
+
+import javax.imageio.stream.ImageInputStreamImpl;
+
+/** An image input stream over a byte array, without the copy a memory cache would make. */
+final class ByteArrayImageInputStream extends ImageInputStreamImpl {
+
+  private final byte[] data;
+
+  ByteArrayImageInputStream(byte[] data) {
+    this.data = data;
+  }
+
+  @Override
+  public int read() {
+    bitOffset = 0;
+    return streamPos < data.length ? data[(int) streamPos++] & 0xFF : -1;
+  }
+
+  @Override
+  public int read(byte[] b, int off, int len) {
+    bitOffset = 0;
+    if (streamPos >= data.length) {
+      return len == 0 ? 0 : -1;
+    }
+    int n = (int) Math.min(len, data.length - streamPos);
+    System.arraycopy(data, (int) streamPos, b, off, n);
+    streamPos += n;
+    return n;
+  }
+
+  @Override
+  public long length() {
+    return data.length;
+  }
+}

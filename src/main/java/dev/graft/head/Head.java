@@ -1,0 +1,18 @@
+package dev.graft.head;
+
+import java.util.List;
+
+/**
+ * A head added to a graph: its output tensors, its variables and the training-only inputs.
+ *
+ * @param logits the logits tensor [N, classes]
+ * @param probabilities the softmax tensor [N, classes]
+ * @param variables names of the head's variables (kernels and biases, input to output)
+ * @param dropoutRate the placeholder (with default 0) that switches dropout on, or null in serving graphs
+ * @param dropoutSeed the placeholder (int64[2], with default) that seeds dropout masks, or null
+ */
+public record Head(String logits, String probabilities, List<String> variables, String dropoutRate, String dropoutSeed) {
+
+  /** Name scope of every op of a head. */
+  public static final String SCOPE = "graft_head";
+}

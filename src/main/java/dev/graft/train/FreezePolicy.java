@@ -1,0 +1,130 @@
+package dev.graft.train;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * Which backbone variables train besides the new head: {@code head} (feature extractor),
+ * {@code last:N} (the last N layers that own trainable variables), {@code regex:PATTERN} (variables
+ * whose names match) or {@code all} (full fine-tune). The new head always trains.
+ *
+ * @param kind the policy
+ * @param layers N for {@code last:N}
+ * @param pattern the regular expression for {@code regex:PATTERN}
+ */
+public record FreezePolicy(Kind kind, int layers, String pattern) {
+
+  /** The kinds of policy. */
+  public enum Kind { HEAD, LAST, REGEX, ALL }
+
+  public FreezePolicy {
+    if (kind == Kind.LAST && layers < 0) {
+      throw new IllegalArgumentException("last:N needs N >= 0, got " + layers);
+    }
+    if (kind == Kind.REGEX) {
+      try {
+        Pattern.compile(pattern);
+      } catch (PatternSyntaxException e) {
+        throw new IllegalArgumentException("--train regex:" + pattern + " is not a valid regular expression: "
+            + e.getDescription(), e);
+      }
+    }
+  }
+
+  /** Only the new head trains. */
+  public static FreezePolicy head() {
+    return new FreezePolicy(Kind.HEAD, 0, null);
+  }
+
+  /** The new head and the last {@code n} backbone layers train. */
+  public static FreezePolicy last(int n) {
+    return new FreezePolicy(Kind.LAST, n, null);
+  }
+
+  /** Everything trains. */
+  public static FreezePolicy all() {
+    return new FreezePolicy(Kind.ALL, 0, null);
+  }
+
+  /** Parses {@code head}, {@code all}, {@code last:N} or {@code regex:PATTERN}. */
+  public static FreezePolicy parse(String text) {
+    String t = text.trim();
+    if (t.equals("head")) {
+      return head();
+    }
+    if (t.equals("all")) {
+      return all();
+    }
+    if (t.startsWith("last:")) {
+      try {
+        return last(Integer.parseInt(t.substring(5)));
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("--train " + t + ": N of last:N must be a whole number", e);
+      }
+    }
+    if (t.startsWith("regex:")) {
+      return new FreezePolicy(Kind.REGEX, 0, t.substring(6));
+    }
+    throw new IllegalArgumentException("Unknown --train policy '" + text
+        + "'; use head, last:N, regex:PATTERN or all");
+  }
+
+  /**
+   * The backbone variables this policy trains.
+   *
+   * @param layers backbone layers that own trainable variables, input to output
+   * @param variablesByLayer for each of {@code layers}, its trainable variables
+   */
+  public Set<String> select(List<String> layers, List<List<String>> variablesByLayer) {
+    Set<String> chosen = new LinkedHashSet<>();
+    switch (kind) {
+      case HEAD -> { }
+      case ALL -> variablesByLayer.forEach(chosen::addAll);
+      case LAST -> {
+        for (int i = Math.max(0, layers.size() - this.layers); i < layers.size(); i++) {
+          chosen.addAll(variablesByLayer.get(i));
+        }
+      }
+      case REGEX -> {
+        Pattern p = Pattern.compile(pattern);
+        variablesByLayer.forEach(vs -> vs.stream().filter(v -> p.matcher(v).find()).forEach(chosen::add));
+      }
+    }
+    return chosen;
+  }
+
+  /**
+   * The backbone variables trained in {@code epoch} (0-based) under gradual unfreezing: one more layer
+   * from the top every {@code every} epochs, up to what this policy allows.
+   */
+  public Set<String> selectAt(int epoch, int every, List<String> layers, List<List<String>> variablesByLayer) {
+    Set<String> allowed = select(layers, variablesByLayer);
+    if (every <= 0) {
+      return allowed;
+    }
+    int unfrozen = epoch / every;
+    List<String> chosen = new ArrayList<>();
+    for (int i = layers.size() - 1, taken = 0; i >= 0 && taken < unfrozen; i--) {
+      List<String> group = variablesByLayer.get(i).stream().filter(allowed::contains).toList();
+      if (!group.isEmpty()) {
+        chosen.addAll(group);
+        taken++;
+      }
+    }
+    return new LinkedHashSet<>(chosen);
+  }
+
+  @Override
+  public String toString() {
+    return switch (kind) {
+      case HEAD -> "head";
+      case ALL -> "all";
+      case LAST -> "last:" + layers;
+      case REGEX -> "regex:" + pattern;
+    };
+  }
+}

@@ -1,0 +1,179 @@
+package dev.graft.train;
+
+import dev.graft.data.Augmentation;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * How a run trains: epochs, batches, optimizer, schedule, what is frozen, regularisation,
+ * early stopping, checkpoints and the one seed that reaches every initializer, shuffle and dropout.
+ *
+ * <pre>{@code
+ * TrainConfig config = TrainConfig.builder().setEpochs(5).optFreeze(FreezePolicy.last(2)).optSeed(7).build();
+ * }</pre>
+ */
+public record TrainConfig(int epochs, int batchSize, float learningRate, OptimizerSpec optimizer, LrSchedule schedule,
+    FreezePolicy freeze, int unfreezeEvery, float backboneLrMult, float labelSmoothing, float[] classWeights,
+    long seed, int patience, String monitor, boolean featureCache, int topK, Augmentation augmentation,
+    Path checkpointDir, boolean resume, List<TrainingListener> listeners) {
+
+  public TrainConfig {
+    if (epochs < 1) {
+      throw new IllegalArgumentException("--epochs must be at least 1, got " + epochs);
+    }
+    if (batchSize < 1) {
+      throw new IllegalArgumentException("--batch-size must be at least 1, got " + batchSize);
+    }
+    if (!(learningRate > 0) || Float.isInfinite(learningRate)) {
+      throw new IllegalArgumentException("--lr must be a positive number, got " + learningRate);
+    }
+    if (!(labelSmoothing >= 0 && labelSmoothing < 1)) {
+      throw new IllegalArgumentException("--label-smoothing must be in [0, 1), got " + labelSmoothing);
+    }
+    if (!(backboneLrMult >= 0)) {
+      throw new IllegalArgumentException("--backbone-lr-mult must be >= 0, got " + backboneLrMult);
+    }
+    if (!monitor.equals("val_loss") && !monitor.equals("val_accuracy")) {
+      throw new IllegalArgumentException("--monitor must be val_loss or val_accuracy, got " + monitor);
+    }
+    listeners = List.copyOf(listeners);
+  }
+
+  /** A builder with the defaults: 5 epochs, batch 64, Adam at 1e-3, head only, seed 42. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Builds a {@link TrainConfig}. */
+  public static final class Builder {
+    private int epochs = 5;
+    private int batchSize = 64;
+    private float learningRate = 1e-3f;
+    private OptimizerSpec optimizer = OptimizerSpec.adam();
+    private LrSchedule schedule = LrSchedule.constant();
+    private FreezePolicy freeze = FreezePolicy.head();
+    private int unfreezeEvery;
+    private float backboneLrMult = 1f;
+    private float labelSmoothing;
+    private float[] classWeights;
+    private long seed = 42;
+    private int patience;
+    private String monitor = "val_accuracy";
+    private boolean featureCache = true;
+    private int topK = 3;
+    private Augmentation augmentation;
+    private Path checkpointDir;
+    private boolean resume;
+    private final List<TrainingListener> listeners = new ArrayList<>();
+
+    public Builder setEpochs(int epochs) {
+      this.epochs = epochs;
+      return this;
+    }
+
+    public Builder optBatchSize(int batchSize) {
+      this.batchSize = batchSize;
+      return this;
+    }
+
+    public Builder optLearningRate(float learningRate) {
+      this.learningRate = learningRate;
+      return this;
+    }
+
+    public Builder optOptimizer(OptimizerSpec optimizer) {
+      this.optimizer = optimizer;
+      return this;
+    }
+
+    public Builder optSchedule(LrSchedule schedule) {
+      this.schedule = schedule;
+      return this;
+    }
+
+    public Builder optFreeze(FreezePolicy freeze) {
+      this.freeze = freeze;
+      return this;
+    }
+
+    /** Gradual unfreezing: one more backbone layer every {@code epochs} epochs (0 = off). */
+    public Builder optUnfreezeEvery(int epochs) {
+      this.unfreezeEvery = epochs;
+      return this;
+    }
+
+    /** Learning rate of unfrozen backbone variables relative to the head's. */
+    public Builder optBackboneLrMult(float mult) {
+      this.backboneLrMult = mult;
+      return this;
+    }
+
+    public Builder optLabelSmoothing(float smoothing) {
+      this.labelSmoothing = smoothing;
+      return this;
+    }
+
+    /** Per-class loss weights, by label. */
+    public Builder optClassWeights(float[] weights) {
+      this.classWeights = weights == null ? null : weights.clone();
+      return this;
+    }
+
+    public Builder optSeed(long seed) {
+      this.seed = seed;
+      return this;
+    }
+
+    /** Stop after {@code epochs} epochs without improvement of the monitored metric (0 = never). */
+    public Builder optPatience(int epochs) {
+      this.patience = epochs;
+      return this;
+    }
+
+    /** {@code val_accuracy} (default) or {@code val_loss}. */
+    public Builder optMonitor(String metric) {
+      this.monitor = metric;
+      return this;
+    }
+
+    /** Whether a wholly frozen backbone's features are computed once and reused (default true). */
+    public Builder optFeatureCache(boolean cache) {
+      this.featureCache = cache;
+      return this;
+    }
+
+    public Builder optTopK(int k) {
+      this.topK = k;
+      return this;
+    }
+
+    public Builder optAugmentation(Augmentation augmentation) {
+      this.augmentation = augmentation;
+      return this;
+    }
+
+    /** Where a checkpoint is written after every epoch (atomically). */
+    public Builder optCheckpointDir(Path dir) {
+      this.checkpointDir = dir;
+      return this;
+    }
+
+    /** Continue from the checkpoint in the checkpoint folder, if there is one. */
+    public Builder optResume(boolean resume) {
+      this.resume = resume;
+      return this;
+    }
+
+    public Builder addListener(TrainingListener listener) {
+      this.listeners.add(listener);
+      return this;
+    }
+
+    public TrainConfig build() {
+      return new TrainConfig(epochs, batchSize, learningRate, optimizer, schedule, freeze, unfreezeEvery,
+          backboneLrMult, labelSmoothing, classWeights, seed, patience, monitor, featureCache, topK, augmentation,
+          checkpointDir, resume, listeners);
+    }
+  }
+}

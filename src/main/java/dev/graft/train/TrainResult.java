@@ -1,0 +1,15 @@
+package dev.graft.train;
+
+import java.util.List;
+
+/**
+ * The outcome of a run.
+ *
+ * @param history metrics per epoch
+ * @param bestEpoch the epoch whose weights the model holds now (1-based)
+ * @param stoppedEarly whether early stopping ended the run
+ * @param validation metrics of the final weights on the validation data, or null without it
+ * @param featureCacheUsed whether backbone features were computed once and reused
+ */
+public record TrainResult(List<EpochMetrics> history, int bestEpoch, boolean stoppedEarly, Metrics validation,
+    boolean featureCacheUsed) {}

@@ -1,0 +1,28 @@
+package dev.graft.train;
+
+import dev.graft.graph.VariableIo;
+import dev.graft.head.Head;
+import java.util.List;
+import java.util.Map;
+import org.tensorflow.Graph;
+import org.tensorflow.Session;
+
+/**
+ * What a {@link Trainer} trains: a graph with a new head, and the backbone it may unfreeze.
+ *
+ * @param graph the graph holding model and head
+ * @param session the session holding the variables
+ * @param io reads and writes the graph's variables
+ * @param input the model input tensor fed with examples
+ * @param features the feature tensor the head reads (fed directly when features are cached)
+ * @param featureSize elements per example of {@code features}
+ * @param head the new head
+ * @param dropout the head's dropout rate while training
+ * @param numClasses classes of the head
+ * @param layers backbone layers owning trainable variables, input to output
+ * @param layerVariables the trainable variables of each of {@code layers}
+ * @param backboneReads for each backbone variable, the reads through which the features depend on it
+ */
+public record TrainTarget(Graph graph, Session session, VariableIo io, String input, String features, long featureSize,
+    Head head, float dropout, int numClasses, List<String> layers, List<List<String>> layerVariables,
+    Map<String, List<String>> backboneReads) {}

@@ -1,0 +1,298 @@
+package dev.graft.train;
+
+import dev.graft.GraftException;
+import dev.graft.data.Batch;
+import dev.graft.data.BatchIterator;
+import dev.graft.data.BatchStream;
+import dev.graft.data.LabeledData;
+import dev.graft.data.LabeledDatas;
+import dev.graft.graph.VariableSnapshot;
+import dev.graft.head.HeadBuilder;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.tensorflow.GraphOperation;
+import org.tensorflow.Result;
+import org.tensorflow.Session;
+import org.tensorflow.Tensor;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt64;
+
+/**
+ * Trains a new head, and the backbone variables a {@link FreezePolicy} unfreezes, on labelled data.
+ *
+ * <p>When the backbone is wholly frozen and no augmentation is on, the backbone runs once per example
+ * and later epochs train the head on the cached features. Frozen variables get no update op and stay
+ * bit-identical.
+ */
+public final class Trainer {
+
+  private static final Logger log = LoggerFactory.getLogger(Trainer.class);
+  private static final int EVAL_BATCH = 256;
+
+  private final TrainTarget target;
+  private final TrainConfig config;
+  private final TrainingGraph ops;
+  private final Set<String> headVariables;
+  private final CheckpointStore checkpoints;
+
+  private Trainer(TrainTarget target, TrainConfig config) {
+    this.target = target;
+    this.config = config;
+    this.headVariables = new LinkedHashSet<>(target.head().variables());
+    Set<String> finalBackbone = config.freeze().select(target.layers(), target.layerVariables());
+    Map<String, List<String>> reads = new LinkedHashMap<>();
+    for (String v : headVariables) {
+      reads.put(v, headReads(v));
+    }
+    for (String v : finalBackbone) {
+      reads.put(v, target.backboneReads().get(v));
+    }
+    float[] weights = config.classWeights();
+    if (weights != null && weights.length != target.numClasses()) {
+      throw new IllegalArgumentException("--class-weights has " + weights.length + " values for "
+          + target.numClasses() + " classes; give one weight per class, in label order");
+    }
+    this.ops = new TrainingGraph(target.graph(), target.head().logits(), target.numClasses(), reads, headVariables,
+        config.optimizer(), config.labelSmoothing(), weights);
+    this.checkpoints = config.checkpointDir() == null ? null
+        : new CheckpointStore(target.graph(), config.checkpointDir(), trainedVariables(reads.keySet()));
+  }
+
+  private List<String> trainedVariables(Set<String> trained) {
+    List<String> all = new ArrayList<>(trained);
+    all.addAll(ops.slotVariables);
+    return all;
+  }
+
+  private List<String> headReads(String variable) {
+    GraphOperation handle = target.graph().operationOrThrow(variable);
+    List<String> reads = new ArrayList<>();
+    for (GraphOperation consumer : handle.consumers()) {
+      if (consumer.type().equals("ReadVariableOp") && consumer.name().startsWith(dev.graft.head.Head.SCOPE)) {
+        reads.add(consumer.name() + ":0");
+      }
+    }
+    return reads;
+  }
+
+  /**
+   * Trains and returns what each epoch measured; the model then holds the best epoch's weights when a
+   * validation set was given, otherwise the last epoch's.
+   */
+  public static TrainResult train(TrainTarget target, LabeledData train, LabeledData validation, TrainConfig config) {
+    if (train.size() == 0) {
+      throw new GraftException("The training data is empty; check --data and --classes.");
+    }
+    return new Trainer(target, config).run(train, validation);
+  }
+
+  private TrainResult run(LabeledData train, LabeledData validation) {
+    Session session = target.session();
+    session.run(ops.initSlots);
+    HeadBuilder.initialize(target.graph(), session, target.head(), config.seed(), target.io());
+    boolean cache = config.featureCache() && config.freeze().kind() == FreezePolicy.Kind.HEAD
+        && config.augmentation() == null;
+    String feedName = cache ? target.features() : target.input();
+    LabeledData trainData = cache ? features(train) : train;
+    LabeledData valData = validation == null ? null : cache ? features(validation) : validation;
+
+    List<EpochMetrics> history = new ArrayList<>();
+    int startEpoch = 0;
+    double best = Double.NaN;
+    int bestEpoch = 0;
+    if (checkpoints != null && config.resume()) {
+      CheckpointStore.State state = checkpoints.restore(session);
+      if (state != null) {
+        startEpoch = state.epochsDone();
+        history.addAll(state.history());
+        best = state.best();
+        bestEpoch = state.bestEpoch();
+        log.info("Resumed from {} after epoch {}", config.checkpointDir(), startEpoch);
+      }
+    }
+    VariableSnapshot bestWeights = null;
+    boolean stoppedEarly = false;
+    try (BatchStream stream = BatchStream.builder().setData(trainData).setBatchSize(config.batchSize())
+        .optSeed(config.seed()).optShuffle(true).optAugmentation(cache ? null : config.augmentation()).build()) {
+      long stepsPerEpoch = stream.batchesPerEpoch();
+      long totalSteps = stepsPerEpoch * config.epochs();
+      config.listeners().forEach(l -> l.onTrainStart(config.epochs(), (int) stepsPerEpoch));
+      int sinceBest = 0;
+      for (int epoch = startEpoch; epoch < config.epochs(); epoch++) {
+        Set<String> trained = new LinkedHashSet<>(headVariables);
+        trained.addAll(config.freeze().selectAt(epoch, config.unfreezeEvery(), target.layers(), target.layerVariables()));
+        EpochMetrics metrics = runEpoch(stream, epoch, trained, feedName, valData, stepsPerEpoch, totalSteps);
+        history.add(metrics);
+        config.listeners().forEach(l -> l.onEpochEnd(metrics));
+        double score = config.monitor().equals("val_loss") ? -metrics.valLoss() : metrics.valAccuracy();
+        if (valData != null && (Double.isNaN(best) || score > best)) {
+          best = score;
+          bestEpoch = epoch + 1;
+          sinceBest = 0;
+          if (bestWeights != null) {
+            bestWeights.close();
+          }
+          bestWeights = target.io().read(session, new ArrayList<>(allTrainable()));
+        } else {
+          sinceBest++;
+        }
+        if (checkpoints != null) {
+          checkpoints.save(session, new CheckpointStore.State(epoch + 1, history, best, bestEpoch));
+        }
+        if (config.patience() > 0 && sinceBest >= config.patience()) {
+          stoppedEarly = epoch + 1 < config.epochs();
+          break;
+        }
+      }
+      if (bestWeights != null && bestEpoch != history.size()) {
+        target.io().assign(session, bestWeights);
+      }
+      if (valData == null) {
+        bestEpoch = history.size();
+      }
+      Metrics finalMetrics = valData == null ? null : evaluate(valData, feedName);
+      TrainResult result = new TrainResult(List.copyOf(history), bestEpoch, stoppedEarly, finalMetrics, cache);
+      config.listeners().forEach(l -> l.onTrainEnd(result));
+      return result;
+    } finally {
+      if (bestWeights != null) {
+        bestWeights.close();
+      }
+    }
+  }
+
+  private Set<String> allTrainable() {
+    Set<String> all = new LinkedHashSet<>(headVariables);
+    all.addAll(config.freeze().select(target.layers(), target.layerVariables()));
+    return all;
+  }
+
+  private EpochMetrics runEpoch(BatchStream stream, int epoch, Set<String> trained, String feedName,
+      LabeledData valData, long stepsPerEpoch, long totalSteps) {
+    long start = System.nanoTime();
+    String step = ops.stepTarget(trained);
+    config.listeners().forEach(l -> l.onEpochStart(epoch + 1));
+    double lossSum = 0;
+    long correct = 0;
+    long seen = 0;
+    float lr = 0;
+    int batchIndex = 0;
+    long globalStep = epoch * stepsPerEpoch;
+    try (BatchIterator batches = stream.epoch(epoch)) {
+      while (batches.hasNext()) {
+        try (Batch batch = batches.next()) {
+          lr = (float) (config.learningRate() * config.schedule().factor(globalStep, totalSteps, stepsPerEpoch));
+          long t = globalStep + 1;
+          try (TFloat32 lrHead = TFloat32.scalarOf(lr);
+              TFloat32 lrBackbone = TFloat32.scalarOf(lr * config.backboneLrMult());
+              TFloat32 b1 = TFloat32.scalarOf((float) Math.pow(config.optimizer().beta1(), t));
+              TFloat32 b2 = TFloat32.scalarOf((float) Math.pow(config.optimizer().beta2(), t));
+              TFloat32 rate = TFloat32.scalarOf(target.head().dropoutRate() == null ? 0 : dropout());
+              TInt64 seed = TInt64.vectorOf(config.seed(), globalStep)) {
+            Session.Runner runner = target.session().runner()
+                .feed(feedName, batch.features()).feed(ops.labels, batch.labels())
+                .feed(ops.lrHead, lrHead).feed(ops.lrBackbone, lrBackbone)
+                .feed(ops.beta1Power, b1).feed(ops.beta2Power, b2);
+            if (target.head().dropoutRate() != null) {
+              runner.feed(target.head().dropoutRate(), rate).feed(target.head().dropoutSeed(), seed);
+            }
+            try (Result result = runner.fetch(ops.loss).fetch(target.head().probabilities()).addTarget(step).run()) {
+              float loss = ((TFloat32) result.get(0)).getFloat();
+              if (!Float.isFinite(loss)) {
+                throw new GraftException("The training loss became " + loss + " at epoch " + (epoch + 1) + ", batch "
+                    + (batchIndex + 1) + ". Training stopped; the weights are no longer usable. Lower --lr (now "
+                    + config.learningRate() + "), check the data for NaN values, or use --label-smoothing.");
+              }
+              int n = batch.size();
+              lossSum += (double) loss * n;
+              correct += correctCount(result.get(1), batch.labelArray(), n);
+              seen += n;
+            }
+          }
+          batchIndex++;
+          globalStep++;
+          final int b = batchIndex;
+          final double runningLoss = lossSum / seen;
+          final double runningAcc = (double) correct / seen;
+          final long examples = seen;
+          config.listeners().forEach(l -> l.onBatchEnd(epoch + 1, b, (int) examples, runningLoss, runningAcc));
+        }
+      }
+    }
+    double trainSeconds = (System.nanoTime() - start) / 1e9;
+    Metrics val = valData == null ? null : evaluate(valData, feedName);
+    double seconds = (System.nanoTime() - start) / 1e9;
+    return new EpochMetrics(epoch + 1, lossSum / seen, (double) correct / seen,
+        val == null ? Double.NaN : val.loss(), val == null ? Double.NaN : val.accuracy(),
+        val == null ? Double.NaN : val.topKAccuracy(), lr, seconds, seen / trainSeconds, trained.size());
+  }
+
+  private float dropout() {
+    return target.dropout();
+  }
+
+  private int correctCount(Tensor probabilities, int[] labels, int n) {
+    float[] p = new float[n * target.numClasses()];
+    probabilities.asRawTensor().data().asFloats().read(p);
+    int k = target.numClasses();
+    int correct = 0;
+    for (int i = 0; i < n; i++) {
+      int best = 0;
+      for (int c = 1; c < k; c++) {
+        if (p[i * k + c] > p[i * k + best]) {
+          best = c;
+        }
+      }
+      if (best == labels[i]) {
+        correct++;
+      }
+    }
+    return correct;
+  }
+
+  /** Metrics of the current weights on data fed at {@code feedName} (no dropout). */
+  private Metrics evaluate(LabeledData data, String feedName) {
+    Metrics metrics = new Metrics(target.numClasses(), config.topK());
+    try (BatchStream stream = BatchStream.builder().setData(data).setBatchSize(EVAL_BATCH).optShuffle(false).build();
+        BatchIterator batches = stream.epoch(0)) {
+      while (batches.hasNext()) {
+        try (Batch batch = batches.next();
+            Result result = target.session().runner().feed(feedName, batch.features())
+                .fetch(target.head().probabilities()).run()) {
+          float[] p = new float[batch.size() * target.numClasses()];
+          result.get(0).asRawTensor().data().asFloats().read(p);
+          metrics.add(p, batch.labelArray(), batch.size());
+        }
+      }
+    }
+    return metrics;
+  }
+
+  /** The backbone features of every example, computed once, as in-memory data. */
+  private LabeledData features(LabeledData data) {
+    long start = System.nanoTime();
+    int size = (int) target.featureSize();
+    float[] values = new float[Math.multiplyExact(data.size(), size)];
+    int offset = 0;
+    try (BatchStream stream = BatchStream.builder().setData(data).setBatchSize(EVAL_BATCH).optShuffle(false).build();
+        BatchIterator batches = stream.epoch(0)) {
+      while (batches.hasNext()) {
+        try (Batch batch = batches.next();
+            Result result = target.session().runner().feed(target.input(), batch.features())
+                .fetch(target.features()).run()) {
+          int n = batch.size() * size;
+          result.get(0).asRawTensor().data().asFloats().read(values, offset, n);
+          offset += n;
+        }
+      }
+    }
+    log.info("Cached backbone features of {} examples in {} ms", data.size(), (System.nanoTime() - start) / 1_000_000);
+    return LabeledDatas.inMemory(values, new long[] {size}, LabeledDatas.labels(data), data.classNames());
+  }
+}

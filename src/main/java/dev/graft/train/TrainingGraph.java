@@ -1,0 +1,152 @@
+package dev.graft.train;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.tensorflow.Graph;
+import org.tensorflow.GraphOperation;
+import org.tensorflow.Operand;
+import org.tensorflow.Output;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Op;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.core.VarHandleOp;
+import org.tensorflow.op.train.ResourceApplyMomentum;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+
+/**
+ * The loss, gradients and optimizer updates added to a model's graph, built only for the variables
+ * that may train during the run; frozen variables get neither gradients nor update ops.
+ *
+ * <p>Learning rates and Adam's bias corrections are fed at each step, so schedules live in Java and a
+ * resumed run needs no optimizer state beyond the slot variables.
+ */
+final class TrainingGraph {
+
+  static final String SCOPE = "graft_train";
+
+  final String labels;
+  final String loss;
+  final String lrHead;
+  final String lrBackbone;
+  final String beta1Power;
+  final String beta2Power;
+  final String initSlots;
+  final List<String> slotVariables = new ArrayList<>();
+  private final Map<String, Op> updates = new LinkedHashMap<>();
+  private final Map<Set<String>, String> stepTargets = new LinkedHashMap<>();
+  private final Ops tf;
+
+  /**
+   * Builds the ops.
+   *
+   * @param logits the head's logits tensor
+   * @param reads for each variable that may train, the ReadVariableOp outputs through which the loss depends on it
+   * @param headVariables the variables of the new head (they use the head learning rate)
+   */
+  TrainingGraph(Graph graph, String logits, int numClasses, Map<String, List<String>> reads, Set<String> headVariables,
+      OptimizerSpec optimizer, float labelSmoothing, float[] classWeights) {
+    tf = Ops.create(graph).withSubScope(SCOPE);
+    Operand<TInt32> labelInput = tf.withName("labels").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1)));
+    labels = labelInput.asOutput().op().name();
+    float on = 1 - labelSmoothing + labelSmoothing / numClasses;
+    float off = labelSmoothing / numClasses;
+    Operand<TFloat32> onehot = tf.oneHot(labelInput, tf.constant(numClasses), tf.constant(on), tf.constant(off));
+    Output<TFloat32> logitsOut = graph.outputOrThrow(logits).expect(TFloat32.class);
+    Operand<TFloat32> perExample = tf.nn.softmaxCrossEntropyWithLogits(logitsOut, onehot).loss();
+    if (classWeights != null) {
+      perExample = tf.math.mul(perExample, tf.gather(tf.constant(classWeights), labelInput, tf.constant(0)));
+    }
+    Operand<TFloat32> lossOp = tf.withName("loss").math.mean(perExample, tf.constant(0));
+    loss = lossOp.asOutput().op().name();
+    lrHead = scalar("lr_head");
+    lrBackbone = scalar("lr_backbone");
+    beta1Power = scalar("beta1_power");
+    beta2Power = scalar("beta2_power");
+
+    List<String> variables = new ArrayList<>(reads.keySet());
+    List<Output<?>> xs = new ArrayList<>();
+    for (String v : variables) {
+      reads.get(v).forEach(r -> xs.add(graph.outputOrThrow(r)));
+    }
+    Output<?>[] grads = xs.isEmpty() ? new Output<?>[0]
+        : graph.addGradients(SCOPE + "/gradients", new Output<?>[] {lossOp.asOutput()}, xs.toArray(new Output<?>[0]), null);
+    List<Op> slotInits = new ArrayList<>();
+    int g = 0;
+    for (int i = 0; i < variables.size(); i++) {
+      String name = variables.get(i);
+      List<Operand<TFloat32>> parts = new ArrayList<>();
+      for (int r = 0; r < reads.get(name).size(); r++) {
+        parts.add(grads[g++].expect(TFloat32.class));
+      }
+      Operand<TFloat32> grad = parts.size() == 1 ? parts.get(0) : tf.math.addN(parts);
+      String lr = headVariables.contains(name) ? lrHead : lrBackbone;
+      updates.put(name, update(graph, name, i, grad, graph.outputOrThrow(lr).expect(TFloat32.class), optimizer, slotInits));
+    }
+    initSlots = tf.withName("init_slots").withControlDependencies(slotInits).noOp().op().name();
+  }
+
+  private String scalar(String name) {
+    return tf.withName(name).placeholder(TFloat32.class, Placeholder.shape(Shape.scalar())).asOutput().op().name();
+  }
+
+  private Op update(Graph graph, String variable, int index, Operand<TFloat32> grad, Operand<TFloat32> lr,
+      OptimizerSpec spec, List<Op> slotInits) {
+    GraphOperation var = graph.operationOrThrow(variable);
+    Shape shape = var.attributes().getAttrShape("shape");
+    Ops scope = tf.withSubScope("update_" + index);
+    switch (spec.kind()) {
+      case SGD:
+        return scope.train.resourceApplyGradientDescent(var.output(0), lr, grad);
+      case MOMENTUM:
+      case NESTEROV: {
+        VarHandleOp accum = slot(scope, "momentum", shape, index, slotInits);
+        return scope.train.resourceApplyMomentum(var.output(0), accum, lr, grad, scope.constant(spec.momentum()),
+            ResourceApplyMomentum.useNesterov(spec.kind() == OptimizerSpec.Kind.NESTEROV));
+      }
+      case ADAM:
+      case ADAMW: {
+        VarHandleOp m = slot(scope, "m", shape, index, slotInits);
+        VarHandleOp v = slot(scope, "v", shape, index, slotInits);
+        Ops adam = scope;
+        if (spec.kind() == OptimizerSpec.Kind.ADAMW && spec.weightDecay() > 0) {
+          Operand<TFloat32> current = scope.readVariableOp(var.output(0), TFloat32.class);
+          Operand<TFloat32> decay = scope.math.mul(current, scope.math.mul(lr, scope.constant(spec.weightDecay())));
+          adam = scope.withControlDependencies(List.of(scope.assignSubVariableOp(var.output(0), decay)));
+        }
+        return adam.train.resourceApplyAdam(var.output(0), m, v,
+            graph.outputOrThrow(beta1Power).expect(TFloat32.class), graph.outputOrThrow(beta2Power).expect(TFloat32.class),
+            lr, scope.constant(spec.beta1()), scope.constant(spec.beta2()), scope.constant(spec.epsilon()), grad);
+      }
+      default:
+        throw new IllegalStateException("Unhandled optimizer " + spec.kind());
+    }
+  }
+
+  private VarHandleOp slot(Ops scope, String name, Shape shape, int index, List<Op> inits) {
+    VarHandleOp slot = scope.withName(name).varHandleOp(TFloat32.class, shape,
+        VarHandleOp.sharedName(SCOPE + "/update_" + index + "/" + name));
+    slotVariables.add(slot.op().name());
+    inits.add(scope.assignVariableOp(slot, scope.zeros(scope.constant(shape), TFloat32.class)));
+    return slot;
+  }
+
+  /** The op that runs one update of exactly {@code variables} (created once per set). */
+  String stepTarget(Set<String> variables) {
+    return stepTargets.computeIfAbsent(Set.copyOf(variables), vs -> {
+      List<Op> ops = new ArrayList<>();
+      for (String v : variables) {
+        Op op = updates.get(v);
+        if (op == null) {
+          throw new IllegalArgumentException("No update op for variable '" + v + "'");
+        }
+        ops.add(op);
+      }
+      return tf.withName("step_" + stepTargets.size()).withControlDependencies(ops).noOp().op().name();
+    });
+  }
+}

@@ -1,0 +1,43 @@
+package dev.graft.data;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class LabeledDatasTest {
+
+  private final LabeledData data = LabeledDatas.inMemory(new float[] {0, 1, 2, 3, 4, 5}, new long[] {1},
+      new int[] {0, 1, 2, 0, 1, 2}, List.of("a", "b", "c"));
+
+  @Test
+  void selectClassesRemapsInListedOrder() {
+    LabeledData sel = LabeledDatas.selectClasses(data, List.of("c", "0"));
+    assertEquals(List.of("c", "a"), sel.classNames());
+    assertArrayEquals(new int[] {1, 0, 1, 0}, LabeledDatas.labels(sel));
+    assertArrayEquals(new float[] {0, 2, 3, 5}, LabeledDatas.readAll(sel));
+  }
+
+  @Test
+  void selectionOfSubsetAndSubsetOfSelectionCompose() {
+    LabeledData sub = LabeledDatas.subset(data, new int[] {5, 4, 3});
+    LabeledData sel = LabeledDatas.selectClasses(sub, List.of("b", "c"));
+    assertArrayEquals(new float[] {5, 4}, LabeledDatas.readAll(sel));
+    assertArrayEquals(new int[] {1, 0}, LabeledDatas.labels(sel));
+    LabeledData again = LabeledDatas.selectClasses(sel, List.of("c"));
+    assertArrayEquals(new int[] {0}, LabeledDatas.labels(again));
+    assertArrayEquals(new float[] {5}, LabeledDatas.readAll(LabeledDatas.subset(again, new int[] {0})));
+  }
+
+  @Test
+  void unknownOrRepeatedClassIsRefused() {
+    DataException e = assertThrows(DataException.class, () -> LabeledDatas.selectClasses(data, List.of("z")));
+    assertTrue(e.getMessage().contains("class 'z' given in the classes option is not one of [a, b, c]"),
+        e.getMessage());
+    assertThrows(DataException.class, () -> LabeledDatas.selectClasses(data, List.of("3")));
+    assertThrows(DataException.class, () -> LabeledDatas.selectClasses(data, List.of("a", "0")));
+  }
+}
