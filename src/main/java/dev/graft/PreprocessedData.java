@@ -68,7 +68,12 @@ final class PreprocessedData implements LabeledData {
   }
 
   @Override
-  public int skipped() {
-    return data.skipped();
+  public List<dev.graft.data.SkippedItem> skippedItems() {
+    return data.skippedItems();
+  }
+
+  @Override
+  public String describe() {
+    return data.describe() + " scaled " + preprocessing;
   }
 }

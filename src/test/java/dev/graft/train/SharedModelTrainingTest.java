@@ -1,0 +1,87 @@
+package dev.graft.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.graft.Graft;
+import dev.graft.GraftModel;
+import dev.graft.data.LabeledData;
+import dev.graft.data.Preprocessing;
+import dev.graft.graph.VariableSnapshot;
+import dev.graft.head.HeadSpec;
+import dev.graft.model.VariableInfo;
+import dev.graft.testing.SharedModels;
+import dev.graft.testing.TeacherData;
+import dev.graft.testing.Tensors;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Every trainable classifier of the shared corpus: head-only learns and freezes; last:1 trains exactly one more layer. */
+class SharedModelTrainingTest {
+
+
+  @ParameterizedTest
+  @ValueSource(strings = {"mlperf-tiny-kws-dscnn", "tfnet-mnist-mlp-functional", "tfnet-custom-layer-softmax-tf211",
+      "tfx-penguin-tfexample-tf23"})
+  void headOnlyLowersTheLossAndKeepsTheBackbone(String name) {
+    try (GraftModel model = Graft.load(SharedModels.model(name))) {
+      LabeledData data = TeacherData.make(model.model().input(), model.model().graph(), 256, 3, 11);
+      model.withPreprocessing(Preprocessing.none()).replaceHead(HeadSpec.builder().setNumClasses(3).build());
+      List<String> backbone = model.model().variables().stream().map(VariableInfo::name).toList();
+      float[][] before = values(model, backbone);
+      TrainResult result = model.train(data, null, TrainConfig.builder().setEpochs(4).optBatchSize(32)
+          .optLearningRate(1e-2f).optSeed(3).build());
+      List<EpochMetrics> h = result.history();
+      assertTrue(h.get(3).trainLoss() < h.get(0).trainLoss(), name + ": loss must fall " + h);
+      float[][] after = values(model, backbone);
+      for (int i = 0; i < backbone.size(); i++) {
+        assertArrayEquals(before[i], after[i], name + ": frozen " + backbone.get(i) + " changed");
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"mlperf-tiny-kws-dscnn", "tfnet-mnist-mlp-functional", "tfnet-custom-layer-softmax-tf211",
+      "tfx-penguin-tfexample-tf23"})
+  void lastOneTrainsExactlyTheLastBackboneLayer(String name) {
+    try (GraftModel model = Graft.load(SharedModels.model(name))) {
+      LabeledData data = TeacherData.make(model.model().input(), model.model().graph(), 128, 3, 5);
+      model.withPreprocessing(Preprocessing.none()).replaceHead(HeadSpec.builder().setNumClasses(3).build());
+      List<String> all = new ArrayList<>(model.model().variables().stream().map(VariableInfo::name).toList());
+      float[][] before = values(model, all);
+      model.train(data, null, TrainConfig.builder().setEpochs(1).optBatchSize(32).optLearningRate(1e-2f)
+          .optFreeze(FreezePolicy.last(1)).build());
+      float[][] after = values(model, all);
+      Set<String> changed = new TreeSet<>();
+      for (int i = 0; i < all.size(); i++) {
+        if (!java.util.Arrays.equals(before[i], after[i])) {
+          changed.add(all.get(i));
+        }
+      }
+      Set<String> expected = new TreeSet<>();
+      List<String> layers = model.backboneLayers();
+      if (!layers.isEmpty()) {
+        String last = layers.get(layers.size() - 1);
+        model.model().variables().stream().filter(v -> v.layer().equals(last) && v.trainable())
+            .forEach(v -> expected.add(v.name()));
+      }
+      assertEquals(expected, changed, name + ": backbone variables changed by last:1");
+    }
+  }
+
+  private static float[][] values(GraftModel model, List<String> names) {
+    float[][] values = new float[names.size()][];
+    try (VariableSnapshot s = model.model().variableIo().read(model.model().session(), names)) {
+      for (int i = 0; i < names.size(); i++) {
+        values[i] = Tensors.floats(s.value(i));
+      }
+    }
+    return values;
+  }
+
+}
