@@ -1,0 +1,100 @@
+package dev.graft.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.graft.GraftException;
+import dev.graft.data.DataOptions;
+import dev.graft.data.DataSources;
+import dev.graft.data.LabeledData;
+import dev.graft.train.Metrics;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code graft evaluate}: metrics of an export on labelled data. */
+@Command(name = "evaluate", mixinStandardHelpOptions = true,
+    description = "Loss, accuracy, top-k, per-class precision/recall and the confusion matrix of an export.",
+    footer = {"", "Example:", "  graft evaluate --model runs/retrain/1 --data fashion-mnist:test --classes 5,6,7,8,9"})
+final class EvaluateCommand implements Callable<Integer> {
+
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--model", required = true, description = "A Graft export (a version folder).") Path model;
+  @Option(names = "--data", required = true, description = "Labelled data, as for retrain.") String data;
+  @Option(names = "--classes", description = "Keep these classes of the data, in the export's label order.") String classes;
+  @Option(names = "--top-k", defaultValue = "3") int topK;
+  @Option(names = "--skip-bad") boolean skipBad;
+  @Option(names = "--json", description = "Print one JSON object.") boolean json;
+
+  @Override
+  public Integer call() throws Exception {
+    try (ExportedModel export = new ExportedModel(model)) {
+      DataOptions.Builder options = DataOptions.builder().optTargetShape(export.exampleShape()).optSkipBad(skipBad);
+      if (classes != null) {
+        options.optClasses(classes);
+      }
+      LabeledData labelled = DataSources.open(data, options.build());
+      if (labelled.classNames().size() != export.labels.size()) {
+        throw new GraftException("The data has " + labelled.classNames().size() + " classes " + labelled.classNames()
+            + " but the model predicts " + export.labels.size() + " " + export.labels
+            + "; pass --classes to select the model's classes from the data, in its label order.");
+      }
+      Metrics metrics = new Metrics(export.labels.size(), topK);
+      export.predict(labelled, (p, batch) -> metrics.add(p, batch.labelArray(), batch.size()));
+      PrintWriter out = spec.commandLine().getOut();
+      if (json) {
+        out.println(new ObjectMapper().writeValueAsString(report(metrics, export.labels)));
+      } else {
+        print(out, metrics, export.labels);
+      }
+      out.flush();
+      return 0;
+    }
+  }
+
+  static Map<String, Object> report(Metrics m, List<String> labels) {
+    Map<String, Object> report = new LinkedHashMap<>();
+    report.put("accuracy", m.accuracy());
+    report.put("loss", m.loss());
+    report.put("topK", m.topKAccuracy());
+    report.put("k", m.topK());
+    report.put("n", m.count());
+    List<Map<String, Object>> perClass = new ArrayList<>();
+    for (int c = 0; c < labels.size(); c++) {
+      perClass.add(Map.of("label", labels.get(c), "precision", nanToNull(m.precision(c)), "recall",
+          nanToNull(m.recall(c))));
+    }
+    report.put("perClass", perClass);
+    report.put("confusion", m.confusion());
+    return report;
+  }
+
+  private static Object nanToNull(double v) {
+    return Double.isNaN(v) ? "NaN" : v;
+  }
+
+  private static void print(PrintWriter out, Metrics m, List<String> labels) {
+    out.printf("accuracy %.4f  loss %.4f  top-%d %.4f  (%d examples)%n%n", m.accuracy(), m.loss(), m.topK(),
+        m.topKAccuracy(), m.count());
+    out.printf("%-20s %9s %9s%n", "class", "precision", "recall");
+    for (int c = 0; c < labels.size(); c++) {
+      out.printf("%-20s %9.4f %9.4f%n", labels.get(c), m.precision(c), m.recall(c));
+    }
+    out.println();
+    out.println("confusion (rows: true, columns: predicted)");
+    long[][] confusion = m.confusion();
+    for (int r = 0; r < labels.size(); r++) {
+      StringBuilder row = new StringBuilder(String.format("%-20s", labels.get(r)));
+      for (long v : confusion[r]) {
+        row.append(String.format(" %6d", v));
+      }
+      out.println(row);
+    }
+  }
+}

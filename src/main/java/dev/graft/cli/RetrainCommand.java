@@ -1,0 +1,191 @@
+package dev.graft.cli;
+
+import dev.graft.Graft;
+import dev.graft.GraftModel;
+import dev.graft.data.DataOptions;
+import dev.graft.data.DataSources;
+import dev.graft.data.LabeledData;
+import dev.graft.data.Preprocessing;
+import dev.graft.data.Splits;
+import dev.graft.export.ExportOptions;
+import dev.graft.graph.HeadLocator;
+import dev.graft.head.HeadSpec;
+import dev.graft.model.LoadedModel;
+import dev.graft.train.EpochMetrics;
+import dev.graft.train.FreezePolicy;
+import dev.graft.train.LrSchedule;
+import dev.graft.train.Metrics;
+import dev.graft.train.OptimizerSpec;
+import dev.graft.train.TrainConfig;
+import dev.graft.train.TrainResult;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code graft retrain}: swap the head, train, evaluate and export. */
+@Command(name = "retrain", mixinStandardHelpOptions = true,
+    description = "Replace a model's classifier head, train it on your data and export a SavedModel.",
+    footer = {"", "Without options: the bundled Fashion-MNIST 0-4 CNN is transferred to classes 5-9.", "",
+        "Example:",
+        "  graft retrain --model savedmodels/fashion_cnn --data fashion-mnist:train --val-data fashion-mnist:test \\",
+        "      --classes 5,6,7,8,9 --train last:2 --backbone-lr-mult 0.1 --epochs 3 --out runs/fashion"})
+final class RetrainCommand implements Callable<Integer> {
+
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--model", defaultValue = "savedmodels/fashion_cnn", description = "SavedModel folder (default: ${DEFAULT-VALUE}).")
+  Path model;
+
+  @Option(names = "--tag", defaultValue = "serve") String tag;
+  @Option(names = "--signature", defaultValue = "serving_default") String signature;
+  @Option(names = "--cut-at", paramLabel = "OP[:INDEX]") String cutAt;
+  @Option(names = "--cut-layer", paramLabel = "NAME") String cutLayer;
+
+  @Option(names = "--data", defaultValue = "fashion-mnist:train",
+      description = "Training data: DIR, idx:IMAGES,LABELS, csv:FILE, tfrecord:FILE, fashion-mnist[:train|:test] (default: ${DEFAULT-VALUE}).")
+  String data;
+
+  @Option(names = "--val-data", description = "Validation data (default: fashion-mnist:test with the default data, else a split).")
+  String valData;
+
+  @Option(names = "--val-split", defaultValue = "0.1", description = "Validation fraction when no --val-data (default: ${DEFAULT-VALUE}).")
+  double valSplit;
+
+  @Option(names = "--classes", description = "Keep these classes (names or labels), relabelled 0..K-1 (default: 5,6,7,8,9 with the default data).")
+  String classes;
+
+  @Option(names = "--skip-bad", description = "Skip unreadable examples instead of stopping.") boolean skipBad;
+
+  @Option(names = "--preprocess", defaultValue = "unit", description = "unit, symmetric, none or meanstd:M,../S,.. (default: ${DEFAULT-VALUE}).")
+  String preprocess;
+
+  @Option(names = "--out", defaultValue = "runs/retrain", description = "Export folder; the model goes to OUT/<version> (default: ${DEFAULT-VALUE}).")
+  Path out;
+
+  @Option(names = "--version", defaultValue = "0", description = "Version folder number (default: next free).") int version;
+  @Option(names = "--keep-old-head", description = "Also serve the original head's outputs.") boolean keepOldHead;
+
+  @Option(names = "--epochs", defaultValue = "3") int epochs;
+  @Option(names = "--batch-size", defaultValue = "64") int batchSize;
+  @Option(names = "--lr", defaultValue = "0.001") float lr;
+  @Option(names = "--optimizer", defaultValue = "adam", description = "sgd, momentum[:M], nesterov[:M], adam, adamw[:DECAY].") String optimizer;
+  @Option(names = "--schedule", defaultValue = "constant", description = "constant, step:E:G, cosine[:WARMUP], onecycle.") String schedule;
+  @Option(names = "--train", defaultValue = "head", description = "head, last:N, regex:PATTERN or all (default: ${DEFAULT-VALUE}).") String train;
+  @Option(names = "--unfreeze-every", defaultValue = "0", description = "Gradual unfreezing: one more layer every E epochs.") int unfreezeEvery;
+  @Option(names = "--backbone-lr-mult", defaultValue = "1.0", description = "Backbone learning rate relative to the head's.") float backboneLrMult;
+  @Option(names = "--hidden", split = ",", description = "Hidden layer sizes of the new head, e.g. 256,128.") List<Integer> hidden;
+  @Option(names = "--dropout", defaultValue = "0") float dropout;
+  @Option(names = "--label-smoothing", defaultValue = "0") float labelSmoothing;
+  @Option(names = "--class-weights", split = ",") float[] classWeights;
+  @Option(names = "--seed", defaultValue = "42") long seed;
+  @Option(names = "--patience", defaultValue = "0", description = "Early stopping patience in epochs (0 = off).") int patience;
+  @Option(names = "--monitor", defaultValue = "val_accuracy") String monitor;
+  @Option(names = "--no-cache", description = "Do not cache backbone features for head-only training.") boolean noCache;
+  @Option(names = "--checkpoint", description = "Checkpoint folder, written after every epoch.") Path checkpoint;
+  @Option(names = "--resume", description = "Continue from the checkpoint folder.") boolean resume;
+
+  @Override
+  public Integer call() throws IOException {
+    PrintWriter printer = spec.commandLine().getOut();
+    boolean defaultData = data.equals("fashion-mnist:train");
+    String classList = classes != null ? classes : defaultData ? "5,6,7,8,9" : null;
+    String validation = valData != null ? valData : defaultData ? "fashion-mnist:test" : null;
+    if (resume && checkpoint == null) {
+      throw new IllegalArgumentException("--resume needs --checkpoint DIR: the folder the interrupted run wrote");
+    }
+    long start = System.nanoTime();
+    try (GraftModel graft = Graft.load(model, new LoadedModel.LoadOptions(tag, signature),
+        new HeadLocator.Override(cutAt, cutLayer))) {
+      long[] inputShape = graft.model().input().shape();
+      DataOptions.Builder options = DataOptions.builder().optSkipBad(skipBad);
+      if (inputShape != null && inputShape.length > 1) {
+        options.optTargetShape(Arrays.copyOfRange(inputShape, 1, inputShape.length));
+      }
+      if (classList != null) {
+        options.optClasses(classList);
+      }
+      LabeledData trainData = DataSources.open(data, options.build());
+      LabeledData valSet;
+      if (validation != null) {
+        valSet = DataSources.open(validation, options.build());
+      } else {
+        Splits.Split split = Splits.stratified(trainData, valSplit, seed);
+        trainData = split.train();
+        valSet = split.val();
+      }
+      printer.printf("model    %s  (features %s, %d per example; old head %d classes, %s)%n", model,
+          graft.cut().features(), graft.cut().featureSize(), graft.cut().numClasses(), graft.cut().activation());
+      printer.printf("data     %s: %d training, %d validation examples, classes %s%n", data, trainData.size(),
+          valSet.size(), trainData.classNames());
+      graft.withPreprocessing(Preprocessing.parse(preprocess));
+      graft.replaceHead(HeadSpec.builder().setNumClasses(trainData.classNames().size())
+          .optHidden(hidden == null ? List.of() : hidden).optDropout(dropout).build());
+      TrainConfig config = TrainConfig.builder().setEpochs(epochs).optBatchSize(batchSize).optLearningRate(lr)
+          .optOptimizer(OptimizerSpec.parse(optimizer)).optSchedule(LrSchedule.parse(schedule))
+          .optFreeze(FreezePolicy.parse(train)).optUnfreezeEvery(unfreezeEvery).optBackboneLrMult(backboneLrMult)
+          .optLabelSmoothing(labelSmoothing).optClassWeights(classWeights).optSeed(seed).optPatience(patience)
+          .optMonitor(monitor).optFeatureCache(!noCache).optCheckpointDir(checkpoint).optResume(resume)
+          .addListener(new ConsoleProgress(printer, System.console() != null)).build();
+      printer.printf("train    %s, %s lr %s, %d epochs, batch %d, seed %d%n", config.freeze(), config.optimizer(),
+          lr, epochs, batchSize, seed);
+      printer.flush();
+      TrainResult result = graft.train(trainData, valSet, config);
+      Metrics metrics = result.validation();
+      Path exported = graft.export(out, new ExportOptions(version, keepOldHead, true, metadata(config, result)));
+      String prefix = "v" + exported.getFileName() + "-";
+      writeMetricsCsv(exported.resolveSibling(prefix + "metrics.csv"), result);
+      List<Path> plots = Plots.write(exported.getParent(), prefix, result.history(),
+          metrics == null ? null : metrics.confusion(), graft.classNames());
+      printer.printf("%nresult   validation accuracy %.4f, loss %.4f, top-%d %.4f on %d examples (best epoch %d)%n",
+          metrics.accuracy(), metrics.loss(), metrics.topK(), metrics.topKAccuracy(), metrics.count(), result.bestEpoch());
+      printer.printf("export   %s  (%.1f s in all)%n", exported, (System.nanoTime() - start) / 1e9);
+      printer.printf("plots    %s; metrics %s%n", plots, exported.resolveSibling(prefix + "metrics.csv"));
+      printer.flush();
+      return 0;
+    }
+  }
+
+  private Map<String, Object> metadata(TrainConfig config, TrainResult result) {
+    Map<String, Object> training = new LinkedHashMap<>();
+    training.put("data", data);
+    training.put("valData", valData);
+    training.put("classes", classes);
+    training.put("freeze", config.freeze().toString());
+    training.put("optimizer", config.optimizer().toString());
+    training.put("learningRate", config.learningRate());
+    training.put("schedule", config.schedule().describe());
+    training.put("epochs", config.epochs());
+    training.put("batchSize", config.batchSize());
+    training.put("backboneLrMult", config.backboneLrMult());
+    training.put("labelSmoothing", config.labelSmoothing());
+    training.put("seed", config.seed());
+    Map<String, Object> metrics = new LinkedHashMap<>();
+    if (result.validation() != null) {
+      metrics.put("valAccuracy", result.validation().accuracy());
+      metrics.put("valLoss", result.validation().loss());
+      metrics.put("valExamples", result.validation().count());
+    }
+    metrics.put("bestEpoch", result.bestEpoch());
+    return Map.of("training", training, "metrics", metrics);
+  }
+
+  static void writeMetricsCsv(Path file, TrainResult result) throws IOException {
+    StringBuilder csv = new StringBuilder("epoch,split,loss,accuracy,lr,seconds\n");
+    for (EpochMetrics m : result.history()) {
+      csv.append(String.format("%d,train,%.6f,%.6f,%.6g,%.3f%n", m.epoch(), m.trainLoss(), m.trainAccuracy(),
+          m.learningRate(), m.seconds()));
+      csv.append(String.format("%d,val,%.6f,%.6f,%.6g,%.3f%n", m.epoch(), m.valLoss(), m.valAccuracy(),
+          m.learningRate(), m.seconds()));
+    }
+    Files.writeString(file, csv);
+  }
+}
