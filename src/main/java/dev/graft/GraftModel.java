@@ -53,6 +53,23 @@ public final class GraftModel implements AutoCloseable {
     this.model = model;
     this.index = new GraphIndex(model.flatGraph());
     this.cut = HeadLocator.locate(index, model.graph(), model.signature(), override);
+    if (bakedPreprocessing(model.dir().path())) {
+      this.preprocessing = Preprocessing.none();
+    }
+  }
+
+  /** Whether the model is a Graft export whose serving graph already scales raw inputs. */
+  private static boolean bakedPreprocessing(Path dir) {
+    Path meta = dir.resolve("assets.extra").resolve("graft.json");
+    if (!java.nio.file.Files.isRegularFile(meta)) {
+      return false;
+    }
+    try {
+      var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(meta.toFile());
+      return json.path("preprocessing").path("bakedIntoServingGraph").asBoolean(false);
+    } catch (java.io.IOException e) {
+      return false;
+    }
   }
 
   /** The loaded, flattened model. */

@@ -25,7 +25,28 @@ public final class GraftCli implements Runnable {
 
   /** Runs the command line and exits with its status. */
   public static void main(String[] args) {
-    System.exit(newCommandLine().execute(args));
+    CommandLine cli = newCommandLine();
+    System.exit(execute(cli, args));
+  }
+
+  /**
+   * Runs {@code args} on a command line from {@link #newCommandLine()}, first reading the job file of
+   * {@code retrain --config FILE} so its values serve as defaults.
+   */
+  public static int execute(CommandLine cli, String... args) {
+    for (int i = 0; i + 1 < args.length; i++) {
+      if (args[i].equals("--config") && args.length > 0 && args[0].equals("retrain")) {
+        CommandLine retrain = cli.getSubcommands().get("retrain");
+        try {
+          retrain.setDefaultValueProvider(ConfigDefaults.read(java.nio.file.Path.of(args[i + 1]), retrain));
+        } catch (GraftException e) {
+          cli.getErr().println("graft: " + e.getMessage());
+          cli.getErr().flush();
+          return 1;
+        }
+      }
+    }
+    return cli.execute(args);
   }
 
   /** A configured command line: exit 1 with a one-paragraph message for bad input or a failed run, 2 for usage errors. */

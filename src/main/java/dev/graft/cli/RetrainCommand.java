@@ -45,6 +45,10 @@ final class RetrainCommand implements Callable<Integer> {
   @Option(names = "--model", defaultValue = "savedmodels/fashion_cnn", description = "SavedModel folder (default: ${DEFAULT-VALUE}).")
   Path model;
 
+  @Option(names = "--config", paramLabel = "FILE",
+      description = "YAML or JSON job file whose keys are these options' names; command-line options override it.")
+  Path config;
+
   @Option(names = "--tag", defaultValue = "serve") String tag;
   @Option(names = "--signature", defaultValue = "serving_default") String signature;
   @Option(names = "--cut-at", paramLabel = "OP[:INDEX]") String cutAt;
@@ -175,7 +179,21 @@ final class RetrainCommand implements Callable<Integer> {
       metrics.put("valExamples", result.validation().count());
     }
     metrics.put("bestEpoch", result.bestEpoch());
-    return Map.of("training", training, "metrics", metrics);
+    return Map.of("training", training, "metrics", metrics, "options", effectiveOptions());
+  }
+
+  /** Every option's value as the run used it (job file, command line and defaults merged). */
+  private Map<String, Object> effectiveOptions() {
+    Map<String, Object> options = new java.util.TreeMap<>();
+    for (var option : spec.options()) {
+      Object value = option.getValue();
+      if (option.usageHelp() || option.versionHelp() || value == null) {
+        continue;
+      }
+      options.put(option.longestName().replaceFirst("^-+", ""),
+          value instanceof float[] f ? Arrays.toString(f) : value instanceof Path p ? p.toString() : value);
+    }
+    return options;
   }
 
   static void writeMetricsCsv(Path file, TrainResult result) throws IOException {

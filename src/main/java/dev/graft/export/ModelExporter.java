@@ -212,7 +212,7 @@ public final class ModelExporter {
   private byte[] metadata(ExportOptions options, boolean baked) {
     Map<String, Object> meta = new LinkedHashMap<>();
     var dir = source.model().dir();
-    meta.put("source", Map.of("path", dir.path().toAbsolutePath().toString(),
+    meta.put("source", Map.of("path", dir.path().toAbsolutePath().normalize().toString(),
         "savedModelSha256", Hashing.sha256().hashBytes(dir.savedModelBytes()).toString(),
         "signature", source.model().signature().key(), "tfVersion", dir.tfVersion()));
     CutPoint cut = source.cut();

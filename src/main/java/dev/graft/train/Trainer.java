@@ -123,13 +123,12 @@ public final class Trainer {
       long stepsPerEpoch = stream.batchesPerEpoch();
       long totalSteps = stepsPerEpoch * config.epochs();
       config.listeners().forEach(l -> l.onTrainStart(config.epochs(), (int) stepsPerEpoch));
-      int sinceBest = 0;
+      int sinceBest = bestEpoch > 0 ? startEpoch - bestEpoch : 0;
       for (int epoch = startEpoch; epoch < config.epochs(); epoch++) {
         Set<String> trained = new LinkedHashSet<>(headVariables);
         trained.addAll(config.freeze().selectAt(epoch, config.unfreezeEvery(), target.layers(), target.layerVariables()));
         EpochMetrics metrics = runEpoch(stream, epoch, trained, feedName, valData, stepsPerEpoch, totalSteps);
         history.add(metrics);
-        config.listeners().forEach(l -> l.onEpochEnd(metrics));
         double score = config.monitor().equals("val_loss") ? -metrics.valLoss() : metrics.valAccuracy();
         if (valData != null && (Double.isNaN(best) || score > best)) {
           best = score;
@@ -145,6 +144,7 @@ public final class Trainer {
         if (checkpoints != null) {
           checkpoints.save(session, new CheckpointStore.State(epoch + 1, history, best, bestEpoch));
         }
+        config.listeners().forEach(l -> l.onEpochEnd(metrics));
         if (config.patience() > 0 && sinceBest >= config.patience()) {
           stoppedEarly = epoch + 1 < config.epochs();
           break;

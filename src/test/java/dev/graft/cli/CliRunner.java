@@ -13,7 +13,7 @@ record CliRunner(int exitCode, String out, String err) {
     StringWriter err = new StringWriter();
     cli.setOut(new PrintWriter(out));
     cli.setErr(new PrintWriter(err));
-    int code = cli.execute(args);
+    int code = GraftCli.execute(cli, args);
     return new CliRunner(code, out.toString(), err.toString());
   }
 }

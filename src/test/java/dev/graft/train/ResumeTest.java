@@ -1,0 +1,76 @@
+package dev.graft.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.graft.Graft;
+import dev.graft.GraftModel;
+import dev.graft.data.DataOptions;
+import dev.graft.data.DataSources;
+import dev.graft.data.LabeledData;
+import dev.graft.data.LabeledDatas;
+import dev.graft.graph.VariableSnapshot;
+import dev.graft.head.HeadSpec;
+import dev.graft.testing.SharedModels;
+import dev.graft.testing.Tensors;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A run interrupted after an epoch and resumed from its checkpoint ends where an uninterrupted run ends. */
+class ResumeTest {
+
+  @TempDir Path dir;
+
+  private static final DataOptions FIVE_TO_NINE = DataOptions.builder().optClasses("5,6,7,8,9").build();
+
+  private static TrainConfig.Builder config(Path checkpoint, int epochs) {
+    return TrainConfig.builder().setEpochs(epochs).optBatchSize(50).optLearningRate(3e-3f).optSeed(9)
+        .optFreeze(FreezePolicy.last(1)).optSchedule(LrSchedule.parse("cosine:1")).optCheckpointDir(checkpoint);
+  }
+
+  @Test
+  void resumedRunEqualsUninterruptedRun() {
+    Path model = SharedModels.model("tfnet-mnist-mlp-functional");
+    LabeledData all = DataSources.open("fashion-mnist-subset:train", FIVE_TO_NINE);
+    LabeledData train = LabeledDatas.subset(all, IntStream.range(0, 1000).toArray());
+    float[][] uninterrupted = trainAndRead(model, train, config(dir.resolve("a"), 3).build());
+    TrainingListener crash = new TrainingListener() {
+      @Override
+      public void onEpochEnd(EpochMetrics metrics) {
+        if (metrics.epoch() == 2) {
+          throw new IllegalStateException("simulated interruption");
+        }
+      }
+    };
+    assertThrows(IllegalStateException.class,
+        () -> trainAndRead(model, train, config(dir.resolve("b"), 3).addListener(crash).build()));
+    assertTrue(Files.isRegularFile(dir.resolve("b/state.json")));
+    float[][] resumed = trainAndRead(model, train, config(dir.resolve("b"), 3).optResume(true).build());
+    for (int i = 0; i < uninterrupted.length; i++) {
+      assertArrayEquals(uninterrupted[i], resumed[i], "variable " + i);
+    }
+  }
+
+  private static float[][] trainAndRead(Path modelDir, LabeledData train, TrainConfig config) {
+    try (GraftModel model = Graft.load(modelDir)) {
+      model.replaceHead(HeadSpec.builder().setNumClasses(5).optDropout(0.3f).build());
+      TrainResult result = model.train(train, null, config);
+      assertEquals(config.epochs(), result.history().size());
+      List<String> names = new java.util.ArrayList<>(model.head().variables());
+      names.add("dense/kernel");
+      float[][] values = new float[names.size()][];
+      try (VariableSnapshot s = model.model().variableIo().read(model.model().session(), names)) {
+        for (int i = 0; i < names.size(); i++) {
+          values[i] = Tensors.floats(s.value(i));
+        }
+      }
+      return values;
+    }
+  }
+}
