@@ -1,0 +1,30 @@
+package dev.graft.tools;
+
+import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.Message;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/**
+ * Serializes protos with map entries in key order. TensorFlow hands graphs over with attribute
+ * maps in hash order, which changes from one process to the next; sorted, the same model gives
+ * the same bytes.
+ */
+final class DeterministicProto {
+
+  private DeterministicProto() {}
+
+  static byte[] toBytes(Message message) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream(message.getSerializedSize());
+    CodedOutputStream out = CodedOutputStream.newInstance(bytes);
+    out.useDeterministicSerialization();
+    try {
+      message.writeTo(out);
+      out.flush();
+    } catch (IOException e) {
+      throw new UncheckedIOException("Serializing " + message.getDescriptorForType().getName() + " in memory failed", e);
+    }
+    return bytes.toByteArray();
+  }
+}
