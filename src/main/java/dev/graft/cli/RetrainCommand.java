@@ -32,7 +32,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code graft retrain}: swap the head, train, evaluate and export. */
-@Command(name = "retrain", mixinStandardHelpOptions = true,
+@Command(name = "retrain",
     description = "Replace a model's classifier head, train it on your data and export a SavedModel.",
     footer = {"", "Without options: the bundled Fashion-MNIST 0-4 CNN is transferred to classes 5-9.", "",
         "Example:",
@@ -41,6 +41,11 @@ import picocli.CommandLine.Spec;
 final class RetrainCommand implements Callable<Integer> {
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+  boolean help;
+
+  static final Path DEFAULT_MODEL = Path.of("savedmodels/fashion_cnn");
 
   @Option(names = "--model", defaultValue = "savedmodels/fashion_cnn", description = "SavedModel folder (default: ${DEFAULT-VALUE}).")
   Path model;
@@ -58,8 +63,11 @@ final class RetrainCommand implements Callable<Integer> {
       description = "Training data: DIR, idx:IMAGES,LABELS, csv:FILE, tfrecord:FILE, fashion-mnist[:train|:test] (default: ${DEFAULT-VALUE}).")
   String data;
 
-  @Option(names = "--val-data", description = "Validation data (default: fashion-mnist:test with the default data, else a split).")
+  @Option(names = "--val-data", description = "Validation data for early stopping and best-epoch choice (default: a split of --data).")
   String valData;
+
+  @Option(names = "--test-data", description = "Held-out data evaluated once at the end (default: fashion-mnist:test with the default data).")
+  String testData;
 
   @Option(names = "--val-split", defaultValue = "0.1", description = "Validation fraction when no --val-data (default: ${DEFAULT-VALUE}).")
   double valSplit;
@@ -78,7 +86,7 @@ final class RetrainCommand implements Callable<Integer> {
   @Option(names = "--version", defaultValue = "0", description = "Version folder number (default: next free).") int version;
   @Option(names = "--keep-old-head", description = "Also serve the original head's outputs.") boolean keepOldHead;
 
-  @Option(names = "--epochs", defaultValue = "3") int epochs;
+  @Option(names = "--epochs", defaultValue = "5") int epochs;
   @Option(names = "--batch-size", defaultValue = "64") int batchSize;
   @Option(names = "--lr", defaultValue = "0.001") float lr;
   @Option(names = "--optimizer", defaultValue = "adam", description = "sgd, momentum[:M], nesterov[:M], adam, adamw[:DECAY].") String optimizer;
@@ -102,13 +110,21 @@ final class RetrainCommand implements Callable<Integer> {
     PrintWriter printer = spec.commandLine().getOut();
     boolean defaultData = data.equals("fashion-mnist:train");
     String classList = classes != null ? classes : defaultData ? "5,6,7,8,9" : null;
-    String validation = valData != null ? valData : defaultData ? "fashion-mnist:test" : null;
+    String validation = valData;
+    String test = testData != null ? testData : defaultData ? "fashion-mnist:test" : null;
     if (resume && checkpoint == null) {
       throw new IllegalArgumentException("--resume needs --checkpoint DIR: the folder the interrupted run wrote");
     }
     long start = System.nanoTime();
+    String layer = cutLayer;
+    if (model.equals(DEFAULT_MODEL) && cutAt == null && cutLayer == null) {
+      // The default job reads the bundled CNN's last convolutional features: its 64-unit dense layer
+      // is specialised to classes 0-4, while the flattened conv features transfer to 5-9.
+      layer = "flatten";
+      printer.println("default  cutting the bundled CNN at layer 'flatten' (its last convolutional features)");
+    }
     try (GraftModel graft = Graft.load(model, new LoadedModel.LoadOptions(tag, signature),
-        new HeadLocator.Override(cutAt, cutLayer))) {
+        new HeadLocator.Override(cutAt, layer))) {
       long[] inputShape = graft.model().input().shape();
       DataOptions.Builder options = DataOptions.builder().optSkipBad(skipBad);
       if (inputShape != null && inputShape.length > 1) {
@@ -128,8 +144,9 @@ final class RetrainCommand implements Callable<Integer> {
       }
       printer.printf("model    %s  (features %s, %d per example; old head %d classes, %s)%n", model,
           graft.cut().features(), graft.cut().featureSize(), graft.cut().numClasses(), graft.cut().activation());
-      printer.printf("data     %s: %d training, %d validation examples, classes %s%n", data, trainData.size(),
-          valSet.size(), trainData.classNames());
+      LabeledData testSet = test == null ? null : DataSources.open(test, options.build());
+      printer.printf("data     %s: %d training, %d validation%s examples, classes %s%n", data, trainData.size(),
+          valSet.size(), testSet == null ? "" : ", " + testSet.size() + " test", trainData.classNames());
       graft.withPreprocessing(Preprocessing.parse(preprocess));
       graft.replaceHead(HeadSpec.builder().setNumClasses(trainData.classNames().size())
           .optHidden(hidden == null ? List.of() : hidden).optDropout(dropout).build());
@@ -144,13 +161,20 @@ final class RetrainCommand implements Callable<Integer> {
       printer.flush();
       TrainResult result = graft.train(trainData, valSet, config);
       Metrics metrics = result.validation();
-      Path exported = graft.export(out, new ExportOptions(version, keepOldHead, true, metadata(config, result)));
+      Metrics testMetrics = testSet == null ? null : graft.evaluate(testSet, 3);
+      Path exported = graft.export(out, new ExportOptions(version, keepOldHead, true,
+          metadata(config, result, testMetrics)));
       String prefix = "v" + exported.getFileName() + "-";
       writeMetricsCsv(exported.resolveSibling(prefix + "metrics.csv"), result);
       List<Path> plots = Plots.write(exported.getParent(), prefix, result.history(),
           metrics == null ? null : metrics.confusion(), graft.classNames());
       printer.printf("%nresult   validation accuracy %.4f, loss %.4f, top-%d %.4f on %d examples (best epoch %d)%n",
           metrics.accuracy(), metrics.loss(), metrics.topK(), metrics.topKAccuracy(), metrics.count(), result.bestEpoch());
+      if (testMetrics != null) {
+        printer.printf("test     accuracy %.4f, loss %.4f, top-%d %.4f on %d held-out examples of %s%n",
+            testMetrics.accuracy(), testMetrics.loss(), testMetrics.topK(), testMetrics.topKAccuracy(),
+            testMetrics.count(), test);
+      }
       printer.printf("export   %s  (%.1f s in all)%n", exported, (System.nanoTime() - start) / 1e9);
       printer.printf("plots    %s; metrics %s%n", plots, exported.resolveSibling(prefix + "metrics.csv"));
       printer.flush();
@@ -158,7 +182,7 @@ final class RetrainCommand implements Callable<Integer> {
     }
   }
 
-  private Map<String, Object> metadata(TrainConfig config, TrainResult result) {
+  private Map<String, Object> metadata(TrainConfig config, TrainResult result, Metrics test) {
     Map<String, Object> training = new LinkedHashMap<>();
     training.put("data", data);
     training.put("valData", valData);
@@ -179,6 +203,11 @@ final class RetrainCommand implements Callable<Integer> {
       metrics.put("valExamples", result.validation().count());
     }
     metrics.put("bestEpoch", result.bestEpoch());
+    if (test != null) {
+      metrics.put("testAccuracy", test.accuracy());
+      metrics.put("testLoss", test.loss());
+      metrics.put("testExamples", test.count());
+    }
     return Map.of("training", training, "metrics", metrics, "options", effectiveOptions());
   }
 

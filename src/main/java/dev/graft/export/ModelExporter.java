@@ -51,6 +51,7 @@ public final class ModelExporter {
 
   private static final String PREPROCESS = "graft_preprocess";
   private static final String OUTPUTS = "graft_outputs";
+  private static final String EXPORT_IO = "graft_export_io";
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   private final GraftModel source;
@@ -93,7 +94,8 @@ public final class ModelExporter {
             .putOutputs("old_probabilities", SavedModelWriter.tensorInfo(old, DataType.DT_FLOAT, shape.dims())).build();
       }
       copyVariables(graph, session);
-      SavedModelWriter writer = SavedModelWriter.of(graph, session).signature("serving_default", serving.build())
+      SavedModelWriter writer = SavedModelWriter.of(graph, session).excludeScope(EXPORT_IO)
+          .signature("serving_default", serving.build())
           .asset("labels.txt", (String.join("\n", source.classNames()) + "\n").getBytes(StandardCharsets.UTF_8))
           .extra("graft.json", metadata(options, bake));
       if (original != null) {
@@ -205,7 +207,7 @@ public final class ModelExporter {
   private void copyVariables(Graph graph, Session session) {
     List<String> names = VariableIo.variablesOf(graph);
     try (VariableSnapshot values = source.model().variableIo().read(source.model().session(), names)) {
-      new VariableIo(graph, "graft_export_io").assign(session, values);
+      new VariableIo(graph, EXPORT_IO).assign(session, values);
     }
   }
 

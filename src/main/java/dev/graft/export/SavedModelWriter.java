@@ -18,7 +18,9 @@ import org.tensorflow.GraphOperation;
 import org.tensorflow.Session;
 import org.tensorflow.TensorFlow;
 import org.tensorflow.proto.DataType;
+import org.tensorflow.proto.GraphDef;
 import org.tensorflow.proto.MetaGraphDef;
+import org.tensorflow.proto.NodeDef;
 import org.tensorflow.proto.SavedModel;
 import org.tensorflow.proto.SaverDef;
 import org.tensorflow.proto.SignatureDef;
@@ -52,6 +54,7 @@ public final class SavedModelWriter {
   private final Map<String, SignatureDef> signatures = new LinkedHashMap<>();
   private final Map<String, byte[]> assets = new LinkedHashMap<>();
   private final Map<String, byte[]> extras = new LinkedHashMap<>();
+  private final java.util.List<String> excludedScopes = new java.util.ArrayList<>();
   private Runnable beforeRename = () -> {};
 
   private SavedModelWriter(Graph graph, Session session) {
@@ -88,6 +91,15 @@ public final class SavedModelWriter {
   /** Adds a file under {@code assets.extra/} (metadata that loaders ignore). */
   public SavedModelWriter extra(String name, byte[] content) {
     extras.put(name, content.clone());
+    return this;
+  }
+
+  /**
+   * Leaves the ops under {@code scope} out of the written graph: helpers such as the ops that
+   * assigned the weights, which no loader needs.
+   */
+  public SavedModelWriter excludeScope(String scope) {
+    excludedScopes.add(scope + "/");
     return this;
   }
 
@@ -170,12 +182,25 @@ public final class SavedModelWriter {
 
   private void writeModelProto(Path dir, SaverDef saver) throws IOException {
     MetaGraphDef.Builder meta = MetaGraphDef.newBuilder()
-        .setGraphDef(graph.toGraphDef())
+        .setGraphDef(withoutExcludedScopes(graph.toGraphDef()))
         .setSaverDef(saver)
         .putAllSignatureDef(signatures);
     meta.getMetaInfoDefBuilder().addTags("serve").setTensorflowVersion(TensorFlow.version());
     SavedModel model = SavedModel.newBuilder().setSavedModelSchemaVersion(1).addMetaGraphs(meta).build();
     Files.write(dir.resolve("saved_model.pb"), model.toByteArray());
+  }
+
+  private GraphDef withoutExcludedScopes(GraphDef def) {
+    if (excludedScopes.isEmpty()) {
+      return def;
+    }
+    GraphDef.Builder kept = def.toBuilder().clearNode();
+    for (NodeDef node : def.getNodeList()) {
+      if (excludedScopes.stream().noneMatch(node.getName()::startsWith)) {
+        kept.addNode(node);
+      }
+    }
+    return kept.build();
   }
 
   private static void writeFiles(Path dir, Map<String, byte[]> files) throws IOException {

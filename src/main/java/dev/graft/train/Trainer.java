@@ -96,8 +96,9 @@ public final class Trainer {
     Session session = target.session();
     session.run(ops.initSlots);
     HeadBuilder.initialize(target.graph(), session, target.head(), config.seed(), target.io());
+    boolean cutAtInput = tensorName(target.features()).equals(tensorName(target.input()));
     boolean cache = config.featureCache() && config.freeze().kind() == FreezePolicy.Kind.HEAD
-        && config.augmentation() == null;
+        && config.augmentation() == null && !cutAtInput;
     String feedName = cache ? target.features() : target.input();
     LabeledData trainData = cache ? features(train) : train;
     LabeledData valData = validation == null ? null : cache ? features(validation) : validation;
@@ -165,6 +166,10 @@ public final class Trainer {
         bestWeights.close();
       }
     }
+  }
+
+  private static String tensorName(String ref) {
+    return ref.contains(":") ? ref : ref + ":0";
   }
 
   private Set<String> allTrainable() {

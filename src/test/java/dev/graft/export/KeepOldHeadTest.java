@@ -45,6 +45,11 @@ class KeepOldHeadTest {
     }
     assertEquals("7", version.getFileName().toString());
     SavedModelDir exported = SavedModelDir.open(version, "serve");
+    for (var node : exported.metaGraph().getGraphDef().getNodeList()) {
+      assertTrue(!node.getName().startsWith("graft_train") && !node.getName().startsWith("graft_export_io")
+          && !node.getName().startsWith("graft_vars") && !node.getOp().startsWith("StatelessRandom")
+          && !node.getOp().startsWith("ResourceApply"), "serving graph holds training op " + node.getName());
+    }
     assertEquals(List.of("original", "serving_default"), exported.signatures().stream().map(SignatureInfo::key).toList());
     SignatureInfo serving = exported.signature("serving_default");
     assertEquals(List.of("class_ids", "labels", "old_probabilities", "probabilities"),

@@ -1,0 +1,127 @@
+package dev.graft.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The README's main job, and what a user does next with its export, run in-process. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class RetrainCommandTest {
+
+  @TempDir static Path dir;
+  private Path export;
+  private CliRunner mainJob;
+
+  @BeforeAll
+  void runTheMainJobWithOneEpoch() {
+    mainJob = CliRunner.run("retrain", "--epochs", "1", "--out", dir.resolve("runs").toString());
+    export = dir.resolve("runs/1");
+  }
+
+  @Test
+  void mainJobExportsAModelThatBeatsChanceByAWideMargin() throws Exception {
+    assertEquals(0, mainJob.exitCode(), mainJob.err());
+    Matcher test = Pattern.compile("test +accuracy (0\\.\\d+)").matcher(mainJob.out());
+    assertTrue(test.find(), mainJob.out());
+    assertTrue(Double.parseDouble(test.group(1)) > 0.8, "5 classes: chance is 0.2; got " + test.group(1));
+    assertTrue(mainJob.out().contains("export   " + export), mainJob.out());
+    for (String file : new String[] {"v1-loss.png", "v1-accuracy.png", "v1-confusion.png", "v1-metrics.csv"}) {
+      assertTrue(Files.size(dir.resolve("runs").resolve(file)) > 0, file);
+    }
+    JsonNode meta = new ObjectMapper().readTree(export.resolve("assets.extra/graft.json").toFile());
+    assertEquals(1, meta.get("options").get("epochs").asInt());
+    assertEquals("head", meta.get("options").get("train").asText());
+    assertTrue(meta.get("metrics").get("testAccuracy").asDouble() > 0.8);
+  }
+
+  @Test
+  void evaluateReadsTheExportAndAgreesWithTheRun() throws Exception {
+    CliRunner r = CliRunner.run("evaluate", "--model", export.toString(), "--data", "fashion-mnist:test",
+        "--classes", "5,6,7,8,9", "--json");
+    assertEquals(0, r.exitCode(), r.err());
+    JsonNode json = new ObjectMapper().readTree(r.out());
+    JsonNode meta = new ObjectMapper().readTree(export.resolve("assets.extra/graft.json").toFile());
+    assertEquals(meta.get("metrics").get("testAccuracy").asDouble(), json.get("accuracy").asDouble(), 1e-9,
+        "the export must predict what the training session predicted");
+    assertEquals(5, json.get("confusion").size());
+    assertEquals("Sandal", json.get("perClass").get(0).get("label").asText());
+  }
+
+  @Test
+  void evaluateRefusesDataWithOtherClasses() {
+    CliRunner r = CliRunner.run("evaluate", "--model", export.toString(), "--data", "fashion-mnist:test");
+    assertEquals(1, r.exitCode());
+    assertTrue(r.err().contains("pass --classes"), r.err());
+  }
+
+  @Test
+  void predictPrintsLabelsAndProbabilities() {
+    CliRunner r = CliRunner.run("predict", "--model", export.toString(), "--limit", "2", "--top", "2",
+        "fashion-mnist:test");
+    assertEquals(0, r.exitCode(), r.err());
+    assertEquals(2, r.out().lines().count(), r.out());
+    assertTrue(r.out().lines().findFirst().orElseThrow().matches(".*#0 \\(labelled Ankle boot\\):  \\S.* 0\\.\\d{3}  .*"),
+        r.out());
+  }
+
+  @Test
+  void aJobFileSetsOptionsAndTheCommandLineWins() throws Exception {
+    Path job = dir.resolve("job.yaml");
+    Files.writeString(job, "model: " + RetrainCommand.DEFAULT_MODEL + "\nepochs: 7\ntrain: head\nhidden: [8]\n"
+        + "data: fashion-mnist-subset:train\ntest-data: fashion-mnist-subset:test\nclasses: 5,6,7,8,9\n");
+    CliRunner r = CliRunner.run("retrain", "--config", job.toString(), "--epochs", "1",
+        "--out", dir.resolve("job").toString());
+    assertEquals(0, r.exitCode(), r.err());
+    assertTrue(r.out().contains("epoch 1/1"), r.out());
+    JsonNode meta = new ObjectMapper().readTree(dir.resolve("job/1/assets.extra/graft.json").toFile());
+    assertEquals("[8]", meta.get("head").get("hidden").toString());
+    assertEquals("fashion-mnist-subset:train", meta.get("options").get("data").asText());
+  }
+
+  @Test
+  void aJobFileWithAnUnknownKeyIsRefused() throws Exception {
+    Path job = dir.resolve("bad.yaml");
+    Files.writeString(job, "epoch: 3\n");
+    CliRunner r = CliRunner.run("retrain", "--config", job.toString());
+    assertEquals(1, r.exitCode());
+    assertTrue(r.err().contains("sets 'epoch', which is no option"), r.err());
+  }
+
+  @Test
+  void badInputGivesOneParagraphAndExitOne() {
+    CliRunner policy = CliRunner.run("retrain", "--train", "last:x");
+    assertEquals(1, policy.exitCode());
+    assertTrue(policy.err().contains("N of last:N must be a whole number"), policy.err());
+    CliRunner resume = CliRunner.run("retrain", "--resume");
+    assertEquals(1, resume.exitCode());
+    assertTrue(resume.err().contains("--resume needs --checkpoint"), resume.err());
+    CliRunner data = CliRunner.run("retrain", "--data", dir.resolve("missing").toString());
+    assertEquals(1, data.exitCode());
+    assertTrue(data.err().contains("missing"), data.err());
+    assertFalse(data.err().contains("\tat "), "no stack trace without --verbose");
+  }
+
+  @Test
+  void usageErrorsExitTwo() {
+    assertEquals(2, CliRunner.run("retrain", "--epochs", "many").exitCode());
+    assertEquals(2, CliRunner.run("frobnicate").exitCode());
+  }
+
+  @Test
+  void helpShowsAnExample() {
+    CliRunner r = CliRunner.run("retrain", "--help");
+    assertEquals(0, r.exitCode());
+    assertTrue(r.out().contains("Example:"), r.out());
+  }
+}
