@@ -22,6 +22,11 @@ public final class Graft {
     return load(dir, LoadedModel.LoadOptions.defaults(), HeadLocator.Override.none());
   }
 
+  /** Loads with tag {@code serve} and signature {@code serving_default}, cutting where {@code override} says. */
+  public static GraftModel load(Path dir, HeadLocator.Override override) {
+    return load(dir, LoadedModel.LoadOptions.defaults(), override);
+  }
+
   /** Loads with the given tag and signature, cutting where {@code override} says (or where the head is). */
   public static GraftModel load(Path dir, LoadedModel.LoadOptions options, HeadLocator.Override override) {
     LoadedModel model = LoadedModel.load(dir, options);

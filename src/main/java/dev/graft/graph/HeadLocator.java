@@ -31,6 +31,16 @@ public final class HeadLocator {
     public static Override none() {
       return new Override(null, null);
     }
+
+    /** Cut at the output of the named layer. */
+    public static Override layer(String name) {
+      return new Override(null, name);
+    }
+
+    /** Cut at an op output, {@code OP[:INDEX]}. */
+    public static Override op(String cutAt) {
+      return new Override(cutAt, null);
+    }
   }
 
   private final GraphIndex index;

@@ -100,8 +100,11 @@ public final class Trainer {
     boolean cache = config.featureCache() && config.freeze().kind() == FreezePolicy.Kind.HEAD
         && config.augmentation() == null && !cutAtInput;
     String feedName = cache ? target.features() : target.input();
+    long cacheStart = System.nanoTime();
     LabeledData trainData = cache ? features(train) : train;
     LabeledData valData = validation == null ? null : cache ? features(validation) : validation;
+    // The backbone's one pass over the data belongs to the first epoch's cost.
+    double cacheSeconds = (System.nanoTime() - cacheStart) / 1e9;
 
     List<EpochMetrics> history = new ArrayList<>();
     int startEpoch = 0;
@@ -128,7 +131,8 @@ public final class Trainer {
       for (int epoch = startEpoch; epoch < config.epochs(); epoch++) {
         Set<String> trained = new LinkedHashSet<>(headVariables);
         trained.addAll(config.freeze().selectAt(epoch, config.unfreezeEvery(), target.layers(), target.layerVariables()));
-        EpochMetrics metrics = runEpoch(stream, epoch, trained, feedName, valData, stepsPerEpoch, totalSteps);
+        EpochMetrics metrics = runEpoch(stream, epoch, trained, feedName, valData, stepsPerEpoch, totalSteps,
+            epoch == 0 ? cacheSeconds : 0);
         history.add(metrics);
         double score = config.monitor().equals("val_loss") ? -metrics.valLoss() : metrics.valAccuracy();
         if (valData != null && (Double.isNaN(best) || score > best)) {
@@ -179,8 +183,8 @@ public final class Trainer {
   }
 
   private EpochMetrics runEpoch(BatchStream stream, int epoch, Set<String> trained, String feedName,
-      LabeledData valData, long stepsPerEpoch, long totalSteps) {
-    long start = System.nanoTime();
+      LabeledData valData, long stepsPerEpoch, long totalSteps, double extraSeconds) {
+    long start = System.nanoTime() - (long) (extraSeconds * 1e9);
     String step = ops.stepTarget(trained);
     config.listeners().forEach(l -> l.onEpochStart(epoch + 1));
     double lossSum = 0;

@@ -1,0 +1,50 @@
+package dev.graft;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.graft.data.DataOptions;
+import dev.graft.data.DataSources;
+import dev.graft.data.LabeledData;
+import dev.graft.data.Splits;
+import dev.graft.export.ExportOptions;
+import dev.graft.graph.HeadLocator;
+import dev.graft.head.HeadSpec;
+import dev.graft.train.FreezePolicy;
+import dev.graft.train.LrSchedule;
+import dev.graft.train.TrainConfig;
+import dev.graft.train.TrainResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The README's Java example, run on the bundled subset so it stays true. */
+class ApiExampleTest {
+
+  @TempDir Path runs;
+
+  @Test
+  void readmeExampleRuns() {
+    // --- README example (data names shortened to the bundled subset) ---
+    DataOptions fiveToNine = DataOptions.builder().optClasses("5,6,7,8,9").build();
+    Splits.Split split = Splits.stratified(DataSources.open("fashion-mnist-subset:train", fiveToNine), 0.1, 42);
+    LabeledData test = DataSources.open("fashion-mnist-subset:test", fiveToNine);
+
+    try (GraftModel model = Graft.load(Path.of("savedmodels/fashion_cnn"), HeadLocator.Override.layer("flatten"))) {
+      model.replaceHead(HeadSpec.builder().setNumClasses(5).optHidden(128).optDropout(0.2f).build());
+      TrainResult result = model.train(split.train(), split.val(), TrainConfig.builder()
+          .setEpochs(2)
+          .optFreeze(FreezePolicy.last(2))
+          .optBackboneLrMult(0.1f)
+          .optSchedule(LrSchedule.parse("cosine:1"))
+          .optPatience(2)
+          .build());
+      double accuracy = model.evaluate(test, 3).accuracy();
+      Path export = model.export(runs, ExportOptions.defaults());
+      // --- end of example ---
+      assertTrue(accuracy > 0.8, "accuracy " + accuracy);
+      assertTrue(result.history().size() == 2);
+      assertTrue(Files.isRegularFile(export.resolve("saved_model.pb")));
+    }
+  }
+}
