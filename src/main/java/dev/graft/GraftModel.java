@@ -4,6 +4,7 @@ import dev.graft.data.LabeledData;
 import dev.graft.data.Preprocessing;
 import dev.graft.export.ExportOptions;
 import dev.graft.export.ModelExporter;
+import dev.graft.graph.BatchNormTraining;
 import dev.graft.graph.CutPoint;
 import dev.graft.graph.GraphIndex;
 import dev.graft.graph.HeadLocator;
@@ -48,6 +49,7 @@ public final class GraftModel implements AutoCloseable {
   private List<String> classNames;
   private TrainConfig lastConfig;
   private TrainResult lastResult;
+  private boolean trained;
 
   GraftModel(LoadedModel model, HeadLocator.Override override) {
     this.model = model;
@@ -171,14 +173,39 @@ public final class GraftModel implements AutoCloseable {
         reads.put(v, r);
       }
     }
+    BatchNormTraining batchNorm = config.batchNormTraining()
+        ? batchNormTraining(config.freeze().select(new ArrayList<>(layers.keySet()), new ArrayList<>(layers.values())),
+            config.batchNormMomentum())
+        : null;
     TrainTarget target = new TrainTarget(model.graph(), model.session(), model.variableIo(), model.input().tensor(),
         cut.features(), cut.featureSize(), head, headSpec.dropout(), headSpec.numClasses(),
-        new ArrayList<>(layers.keySet()), new ArrayList<>(layers.values()), reads);
+        new ArrayList<>(layers.keySet()), new ArrayList<>(layers.values()), reads,
+        batchNorm == null ? null : batchNorm.trainingFlag(),
+        batchNorm == null ? Map.of() : batchNorm.updates(),
+        batchNorm == null ? List.of() : batchNorm.statistics());
     this.classNames = List.copyOf(train.classNames());
     this.lastConfig = config;
+    this.trained = true;
     this.lastResult = Trainer.train(target, PreprocessedData.of(train, preprocessing),
         PreprocessedData.of(validation, preprocessing), config);
     return lastResult;
+  }
+
+  /**
+   * Rebuilds the graph with the trained batch-normalization layers in training mode and the head
+   * added again (its variables take their values when training starts).
+   */
+  private BatchNormTraining batchNormTraining(Set<String> trainedBackbone, float momentum) {
+    if (trained) {
+      throw new IllegalStateException("Batch-norm training must be chosen for the first train() call");
+    }
+    BatchNormTraining rewrite = BatchNormTraining.rewrite(model.flatGraph(), trainedBackbone, momentum);
+    if (rewrite.trainingFlag() == null) {
+      return null;
+    }
+    model.rebuild(rewrite.graph());
+    head = HeadBuilder.build(model.graph(), cut.features(), cut.featureSize(), headSpec, HeadBuilder.Mode.TRAIN);
+    return rewrite;
   }
 
   private void checkExampleShape(LabeledData data) {

@@ -101,6 +101,12 @@ final class RetrainCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "42") long seed;
   @Option(names = "--patience", defaultValue = "0", description = "Early stopping patience in epochs (0 = off).") int patience;
   @Option(names = "--monitor", defaultValue = "val_accuracy") String monitor;
+  @Option(names = "--bn-train", description = "Let trained batch-norm layers use batch statistics and update their moving statistics.")
+  boolean bnTrain;
+  @Option(names = "--bn-momentum", defaultValue = "0.99") float bnMomentum;
+  @Option(names = "--threads", split = ",", paramLabel = "INTRA[,INTER]",
+      description = "TensorFlow's intra-op and inter-op thread counts (default: TensorFlow's choice).")
+  int[] threads;
   @Option(names = "--no-cache", description = "Do not cache backbone features for head-only training.") boolean noCache;
   @Option(names = "--checkpoint", description = "Checkpoint folder, written after every epoch.") Path checkpoint;
   @Option(names = "--resume", description = "Continue from the checkpoint folder.") boolean resume;
@@ -123,7 +129,11 @@ final class RetrainCommand implements Callable<Integer> {
       layer = "flatten";
       printer.println("default  cutting the bundled CNN at layer 'flatten' (its last convolutional features)");
     }
-    try (GraftModel graft = Graft.load(model, new LoadedModel.LoadOptions(tag, signature),
+    LoadedModel.LoadOptions loadOptions = new LoadedModel.LoadOptions(tag, signature);
+    if (threads != null) {
+      loadOptions = loadOptions.withThreads(threads[0], threads.length > 1 ? threads[1] : 0);
+    }
+    try (GraftModel graft = Graft.load(model, loadOptions,
         new HeadLocator.Override(cutAt, layer))) {
       long[] inputShape = graft.model().input().shape();
       DataOptions.Builder options = DataOptions.builder().optSkipBad(skipBad);
@@ -154,7 +164,7 @@ final class RetrainCommand implements Callable<Integer> {
           .optOptimizer(OptimizerSpec.parse(optimizer)).optSchedule(LrSchedule.parse(schedule))
           .optFreeze(FreezePolicy.parse(train)).optUnfreezeEvery(unfreezeEvery).optBackboneLrMult(backboneLrMult)
           .optLabelSmoothing(labelSmoothing).optClassWeights(classWeights).optSeed(seed).optPatience(patience)
-          .optMonitor(monitor).optFeatureCache(!noCache).optCheckpointDir(checkpoint).optResume(resume)
+          .optMonitor(monitor).optFeatureCache(!noCache).optBatchNormTraining(bnTrain).optBatchNormMomentum(bnMomentum).optCheckpointDir(checkpoint).optResume(resume)
           .addListener(new ConsoleProgress(printer, System.console() != null)).build();
       printer.printf("train    %s, %s lr %s, %d epochs, batch %d, seed %d%n", config.freeze(), config.optimizer(),
           lr, epochs, batchSize, seed);

@@ -17,6 +17,7 @@ import org.tensorflow.Graph;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Session;
 import org.tensorflow.exceptions.TensorFlowException;
+import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.proto.GraphDef;
 import org.tensorflow.proto.NodeDef;
 import org.tensorflow.proto.TensorShapeProto;
@@ -42,26 +43,58 @@ public final class LoadedModel implements AutoCloseable {
   private final SignatureInfo signature;
   private final GraphDef flatGraph;
   private final List<VariableInfo> variables;
-  private final Graph graph;
-  private final Session session;
-  private final VariableIo variableIo;
+  private final ConfigProto sessionConfig;
+  private Graph graph;
+  private Session session;
+  private VariableIo variableIo;
 
   private LoadedModel(SavedModelDir dir, SignatureInfo signature, GraphDef flatGraph,
-      List<VariableInfo> variables, Graph graph, Session session) {
+      List<VariableInfo> variables, Graph graph, Session session, ConfigProto sessionConfig) {
     this.dir = dir;
     this.signature = signature;
     this.flatGraph = flatGraph;
     this.variables = variables;
     this.graph = graph;
     this.session = session;
+    this.sessionConfig = sessionConfig;
     this.variableIo = new VariableIo(graph, VARIABLE_IO_SCOPE);
   }
 
-  /** Options for {@link #load}: meta graph tag and signature key. */
-  public record LoadOptions(String tag, String signature) {
+  /**
+   * Options for {@link #load}: meta graph tag, signature key and TensorFlow's thread pools.
+   *
+   * @param tag the meta graph tag
+   * @param signature the signature key
+   * @param intraOpThreads threads inside one op (0: TensorFlow's choice, one per core)
+   * @param interOpThreads ops run at once (0: TensorFlow's choice)
+   */
+  public record LoadOptions(String tag, String signature, int intraOpThreads, int interOpThreads) {
+
+    public LoadOptions {
+      if (intraOpThreads < 0 || interOpThreads < 0) {
+        throw new IllegalArgumentException("Thread counts must be >= 0 (0 = TensorFlow's choice), got "
+            + intraOpThreads + "," + interOpThreads);
+      }
+    }
+
+    /** The given tag and signature with TensorFlow's thread defaults. */
+    public LoadOptions(String tag, String signature) {
+      this(tag, signature, 0, 0);
+    }
+
     /** Tag {@code serve}, signature {@code serving_default}. */
     public static LoadOptions defaults() {
       return new LoadOptions("serve", "serving_default");
+    }
+
+    /** The same options with these thread counts. */
+    public LoadOptions withThreads(int intraOp, int interOp) {
+      return new LoadOptions(tag, signature, intraOp, interOp);
+    }
+
+    ConfigProto sessionConfig() {
+      return ConfigProto.newBuilder().setIntraOpParallelismThreads(intraOpThreads)
+          .setInterOpParallelismThreads(interOpThreads).build();
     }
   }
 
@@ -85,8 +118,8 @@ public final class LoadedModel implements AutoCloseable {
     Session session = null;
     try {
       graph.importGraphDef(flat);
-      session = new Session(graph);
-      LoadedModel model = new LoadedModel(dir, signature, flat, variables, graph, session);
+      session = new Session(graph, options.sessionConfig());
+      LoadedModel model = new LoadedModel(dir, signature, flat, variables, graph, session, options.sessionConfig());
       model.restoreFrom(path, options.tag());
       return model;
     } catch (RuntimeException e) {
@@ -184,6 +217,36 @@ public final class LoadedModel implements AutoCloseable {
   /** Reads and writes this graph's variables. */
   public VariableIo variableIo() {
     return variableIo;
+  }
+
+  /**
+   * Replaces the graph with {@code rewritten} (a rewrite of {@link #flatGraph()}, for example with
+   * batch normalization in training mode) in a new session holding the same variable values. Ops
+   * added to the old graph (a head, training ops) are gone afterwards.
+   */
+  public void rebuild(GraphDef rewritten) {
+    List<String> names = variables.stream().map(VariableInfo::name).toList();
+    Graph newGraph = new Graph();
+    Session newSession = null;
+    try {
+      newGraph.importGraphDef(rewritten);
+      newSession = new Session(newGraph, sessionConfig);
+      VariableIo newIo = new VariableIo(newGraph, VARIABLE_IO_SCOPE);
+      try (VariableSnapshot values = variableIo.read(session, names)) {
+        newIo.assign(newSession, values);
+      }
+      session.close();
+      graph.close();
+      graph = newGraph;
+      session = newSession;
+      variableIo = newIo;
+    } catch (RuntimeException e) {
+      if (newSession != null) {
+        newSession.close();
+      }
+      newGraph.close();
+      throw e;
+    }
   }
 
   @Override

@@ -16,7 +16,8 @@ import java.util.List;
 public record TrainConfig(int epochs, int batchSize, float learningRate, OptimizerSpec optimizer, LrSchedule schedule,
     FreezePolicy freeze, int unfreezeEvery, float backboneLrMult, float labelSmoothing, float[] classWeights,
     long seed, int patience, String monitor, boolean featureCache, int topK, Augmentation augmentation,
-    Path checkpointDir, boolean resume, List<TrainingListener> listeners) {
+    Path checkpointDir, boolean resume, boolean batchNormTraining, float batchNormMomentum,
+    List<TrainingListener> listeners) {
 
   public TrainConfig {
     if (epochs < 1) {
@@ -36,6 +37,9 @@ public record TrainConfig(int epochs, int batchSize, float learningRate, Optimiz
     }
     if (!monitor.equals("val_loss") && !monitor.equals("val_accuracy")) {
       throw new IllegalArgumentException("--monitor must be val_loss or val_accuracy, got " + monitor);
+    }
+    if (!(batchNormMomentum >= 0 && batchNormMomentum < 1)) {
+      throw new IllegalArgumentException("--bn-momentum must be in [0, 1), got " + batchNormMomentum);
     }
     listeners = List.copyOf(listeners);
   }
@@ -65,6 +69,8 @@ public record TrainConfig(int epochs, int batchSize, float learningRate, Optimiz
     private Augmentation augmentation;
     private Path checkpointDir;
     private boolean resume;
+    private boolean batchNormTraining;
+    private float batchNormMomentum = 0.99f;
     private final List<TrainingListener> listeners = new ArrayList<>();
 
     public Builder setEpochs(int epochs) {
@@ -165,6 +171,21 @@ public record TrainConfig(int epochs, int batchSize, float learningRate, Optimiz
       return this;
     }
 
+    /**
+     * Let the batch-normalization layers among the trained ones use batch statistics and update
+     * their moving statistics (default: inference mode, as Keras recommends for fine-tuning).
+     */
+    public Builder optBatchNormTraining(boolean train) {
+      this.batchNormTraining = train;
+      return this;
+    }
+
+    /** Momentum of the moving statistics when batch normalization trains (default 0.99). */
+    public Builder optBatchNormMomentum(float momentum) {
+      this.batchNormMomentum = momentum;
+      return this;
+    }
+
     public Builder addListener(TrainingListener listener) {
       this.listeners.add(listener);
       return this;
@@ -173,7 +194,7 @@ public record TrainConfig(int epochs, int batchSize, float learningRate, Optimiz
     public TrainConfig build() {
       return new TrainConfig(epochs, batchSize, learningRate, optimizer, schedule, freeze, unfreezeEvery,
           backboneLrMult, labelSmoothing, classWeights, seed, patience, monitor, featureCache, topK, augmentation,
-          checkpointDir, resume, listeners);
+          checkpointDir, resume, batchNormTraining, batchNormMomentum, listeners);
     }
   }
 }

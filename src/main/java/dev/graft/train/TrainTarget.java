@@ -22,7 +22,11 @@ import org.tensorflow.Session;
  * @param layers backbone layers owning trainable variables, input to output
  * @param layerVariables the trainable variables of each of {@code layers}
  * @param backboneReads for each backbone variable, the reads through which the features depend on it
+ * @param trainingFlag a boolean placeholder fed true in training steps (batch norm in training mode), or null
+ * @param stateUpdates for a trained variable, ops to run with its update (moving statistics of its layer)
+ * @param stateVariables variables those ops write (kept in checkpoints and best weights)
  */
 public record TrainTarget(Graph graph, Session session, VariableIo io, String input, String features, long featureSize,
     Head head, float dropout, int numClasses, List<String> layers, List<List<String>> layerVariables,
-    Map<String, List<String>> backboneReads) {}
+    Map<String, List<String>> backboneReads, String trainingFlag, Map<String, List<String>> stateUpdates,
+    List<String> stateVariables) {}

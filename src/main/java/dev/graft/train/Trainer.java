@@ -20,6 +20,7 @@ import org.tensorflow.GraphOperation;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.Tensor;
+import org.tensorflow.types.TBool;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt64;
 
@@ -67,6 +68,7 @@ public final class Trainer {
   private List<String> trainedVariables(Set<String> trained) {
     List<String> all = new ArrayList<>(trained);
     all.addAll(ops.slotVariables);
+    all.addAll(target.stateVariables());
     return all;
   }
 
@@ -179,13 +181,14 @@ public final class Trainer {
   private Set<String> allTrainable() {
     Set<String> all = new LinkedHashSet<>(headVariables);
     all.addAll(config.freeze().select(target.layers(), target.layerVariables()));
+    all.addAll(target.stateVariables());
     return all;
   }
 
   private EpochMetrics runEpoch(BatchStream stream, int epoch, Set<String> trained, String feedName,
       LabeledData valData, long stepsPerEpoch, long totalSteps, double extraSeconds) {
     long start = System.nanoTime() - (long) (extraSeconds * 1e9);
-    String step = ops.stepTarget(trained);
+    String step = ops.stepTarget(trained, target.stateUpdates());
     config.listeners().forEach(l -> l.onEpochStart(epoch + 1));
     double lossSum = 0;
     long correct = 0;
@@ -203,11 +206,15 @@ public final class Trainer {
               TFloat32 b1 = TFloat32.scalarOf((float) Math.pow(config.optimizer().beta1(), t));
               TFloat32 b2 = TFloat32.scalarOf((float) Math.pow(config.optimizer().beta2(), t));
               TFloat32 rate = TFloat32.scalarOf(target.head().dropoutRate() == null ? 0 : dropout());
-              TInt64 seed = TInt64.vectorOf(config.seed(), globalStep)) {
+              TInt64 seed = TInt64.vectorOf(config.seed(), globalStep);
+              TBool trainingFlag = TBool.scalarOf(true)) {
             Session.Runner runner = target.session().runner()
                 .feed(feedName, batch.features()).feed(ops.labels, batch.labels())
                 .feed(ops.lrHead, lrHead).feed(ops.lrBackbone, lrBackbone)
                 .feed(ops.beta1Power, b1).feed(ops.beta2Power, b2);
+            if (target.trainingFlag() != null) {
+              runner.feed(target.trainingFlag(), trainingFlag);
+            }
             if (target.head().dropoutRate() != null) {
               runner.feed(target.head().dropoutRate(), rate).feed(target.head().dropoutSeed(), seed);
             }

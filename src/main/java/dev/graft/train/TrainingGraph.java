@@ -40,6 +40,7 @@ final class TrainingGraph {
   private final Map<String, Op> updates = new LinkedHashMap<>();
   private final Map<Set<String>, String> stepTargets = new LinkedHashMap<>();
   private final Ops tf;
+  private final Graph graph;
 
   /**
    * Builds the ops.
@@ -50,6 +51,7 @@ final class TrainingGraph {
    */
   TrainingGraph(Graph graph, String logits, int numClasses, Map<String, List<String>> reads, Set<String> headVariables,
       OptimizerSpec optimizer, float labelSmoothing, float[] classWeights) {
+    this.graph = graph;
     tf = Ops.create(graph).withSubScope(SCOPE);
     Operand<TInt32> labelInput = tf.withName("labels").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1)));
     labels = labelInput.asOutput().op().name();
@@ -136,7 +138,7 @@ final class TrainingGraph {
   }
 
   /** The op that runs one update of exactly {@code variables} (created once per set). */
-  String stepTarget(Set<String> variables) {
+  String stepTarget(Set<String> variables, Map<String, List<String>> stateUpdates) {
     return stepTargets.computeIfAbsent(Set.copyOf(variables), vs -> {
       List<Op> ops = new ArrayList<>();
       for (String v : variables) {
@@ -145,8 +147,24 @@ final class TrainingGraph {
           throw new IllegalArgumentException("No update op for variable '" + v + "'");
         }
         ops.add(op);
+        for (String extra : stateUpdates.getOrDefault(v, List.of())) {
+          ops.add(new GraphOp(graph.operationOrThrow(extra)));
+        }
       }
       return tf.withName("step_" + stepTargets.size()).withControlDependencies(ops).noOp().op().name();
     });
+  }
+
+  /** An existing graph op used as a control dependency. */
+  private record GraphOp(org.tensorflow.Operation op) implements Op {
+    @Override
+    public org.tensorflow.Operation op() {
+      return op;
+    }
+
+    @Override
+    public org.tensorflow.ExecutionEnvironment env() {
+      return op.env();
+    }
   }
 }
