@@ -82,7 +82,8 @@ public final class ModelExporter {
     }
     try (Graph graph = new Graph(); Session session = new Session(graph)) {
       graph.importGraphDef(backbone);
-      Head head = HeadBuilder.build(graph, cut.features(), cut.featureSize(), source.headSpec(), HeadBuilder.Mode.SERVE);
+      Head head = HeadBuilder.build(graph, cut.features(), cut.featureSize(), source.headSpec(), HeadBuilder.Mode.SERVE,
+          source.head().scope());
       SignatureDef.Builder serving = servingSignature(graph, head, input);
       SignatureDef original = null;
       if (options.keepOldHead()) {

@@ -10,9 +10,12 @@ import java.util.List;
  * @param variables names of the head's variables (kernels and biases, input to output)
  * @param dropoutRate the placeholder (with default 0) that switches dropout on, or null in serving graphs
  * @param dropoutSeed the placeholder (int64[2], with default) that seeds dropout masks, or null
+ * @param scope the name scope of the head's ops ({@code graft_head}, or {@code graft_head_2} when a
+ *     model retrained before already holds one)
  */
-public record Head(String logits, String probabilities, List<String> variables, String dropoutRate, String dropoutSeed) {
+public record Head(String logits, String probabilities, List<String> variables, String dropoutRate, String dropoutSeed,
+    String scope) {
 
-  /** Name scope of every op of a head. */
+  /** Name scope of the first head added to a graph; later ones take {@code graft_head_2}, {@code _3}... */
   public static final String SCOPE = "graft_head";
 }

@@ -37,7 +37,26 @@ public final class HeadBuilder {
    * @param featureSize elements per example of the feature tensor
    */
   public static Head build(Graph graph, String features, long featureSize, HeadSpec spec, Mode mode) {
-    Ops tf = Ops.create(graph).withSubScope(Head.SCOPE);
+    return build(graph, features, featureSize, spec, mode, freeScope(graph));
+  }
+
+  /** The first of {@code graft_head}, {@code graft_head_2}, ... that no op of the graph uses. */
+  public static String freeScope(Graph graph) {
+    java.util.Set<String> used = new java.util.HashSet<>();
+    graph.operations().forEachRemaining(op -> {
+      int slash = op.name().indexOf('/');
+      used.add(slash < 0 ? op.name() : op.name().substring(0, slash));
+    });
+    String scope = Head.SCOPE;
+    for (int n = 2; used.contains(scope); n++) {
+      scope = Head.SCOPE + "_" + n;
+    }
+    return scope;
+  }
+
+  /** Adds the head's ops under {@code scope}, which no op of the graph may use yet. */
+  public static Head build(Graph graph, String features, long featureSize, HeadSpec spec, Mode mode, String scope) {
+    Ops tf = Ops.create(graph).withSubScope(scope);
     Output<TFloat32> input = graph.outputOrThrow(features).expect(TFloat32.class);
     Operand<TFloat32> x = input;
     if (input.shape().numDimensions() != 2) {
@@ -54,26 +73,26 @@ public final class HeadBuilder {
     units.add(spec.numClasses());
     long inputs = featureSize;
     for (int layer = 0; layer < units.size(); layer++) {
-      Ops scope = tf.withSubScope("dense_" + layer);
+      Ops dense = tf.withSubScope("dense_" + layer);
       if (rate != null) {
-        x = dropout(scope, x, rate, tf.math.add(seed, tf.constant(new long[] {0, layer})));
+        x = dropout(dense, x, rate, tf.math.add(seed, tf.constant(new long[] {0, layer})));
       }
-      VarHandleOp kernel = scope.withName("kernel").varHandleOp(TFloat32.class, Shape.of(inputs, units.get(layer)),
-          VarHandleOp.sharedName(Head.SCOPE + "/dense_" + layer + "/kernel"));
-      VarHandleOp bias = scope.withName("bias").varHandleOp(TFloat32.class, Shape.of(units.get(layer)),
-          VarHandleOp.sharedName(Head.SCOPE + "/dense_" + layer + "/bias"));
+      VarHandleOp kernel = dense.withName("kernel").varHandleOp(TFloat32.class, Shape.of(inputs, units.get(layer)),
+          VarHandleOp.sharedName(scope + "/dense_" + layer + "/kernel"));
+      VarHandleOp bias = dense.withName("bias").varHandleOp(TFloat32.class, Shape.of(units.get(layer)),
+          VarHandleOp.sharedName(scope + "/dense_" + layer + "/bias"));
       variables.add(kernel.op().name());
       variables.add(bias.op().name());
-      Operand<TFloat32> z = scope.nn.biasAdd(
-          scope.linalg.matMul(x, scope.readVariableOp(kernel, TFloat32.class)),
-          scope.readVariableOp(bias, TFloat32.class));
-      x = layer < units.size() - 1 ? scope.nn.relu(z) : z;
+      Operand<TFloat32> z = dense.nn.biasAdd(
+          dense.linalg.matMul(x, dense.readVariableOp(kernel, TFloat32.class)),
+          dense.readVariableOp(bias, TFloat32.class));
+      x = layer < units.size() - 1 ? dense.nn.relu(z) : z;
       inputs = units.get(layer);
     }
     Operand<TFloat32> logits = tf.withName("logits").identity(x);
     Operand<TFloat32> probabilities = tf.withName("probabilities").nn.softmax(logits);
     return new Head(logits.asOutput().name(), probabilities.asOutput().name(), variables,
-        rate == null ? null : rate.asOutput().op().name(), seed == null ? null : seed.asOutput().op().name());
+        rate == null ? null : rate.asOutput().op().name(), seed == null ? null : seed.asOutput().op().name(), scope);
   }
 
   private static Operand<TFloat32> dropout(Ops tf, Operand<TFloat32> x, Operand<TFloat32> rate, Operand<TInt64> seed) {

@@ -76,7 +76,7 @@ public final class Trainer {
     GraphOperation handle = target.graph().operationOrThrow(variable);
     List<String> reads = new ArrayList<>();
     for (GraphOperation consumer : handle.consumers()) {
-      if (consumer.type().equals("ReadVariableOp") && consumer.name().startsWith(dev.graft.head.Head.SCOPE)) {
+      if (consumer.type().equals("ReadVariableOp") && consumer.name().startsWith(target.head().scope() + "/")) {
         reads.add(consumer.name() + ":0");
       }
     }

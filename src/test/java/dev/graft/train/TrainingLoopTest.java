@@ -1,0 +1,110 @@
+package dev.graft.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.graft.Graft;
+import dev.graft.GraftException;
+import dev.graft.GraftModel;
+import dev.graft.data.DataOptions;
+import dev.graft.data.DataSources;
+import dev.graft.data.LabeledData;
+import dev.graft.data.LabeledDatas;
+import dev.graft.data.Preprocessing;
+import dev.graft.export.ExportOptions;
+import dev.graft.graph.HeadLocator;
+import dev.graft.head.HeadSpec;
+import dev.graft.testing.SharedModels;
+import dev.graft.testing.TeacherData;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Gradual unfreezing, early stopping with best weights, the NaN guard and a second round of transfer. */
+class TrainingLoopTest {
+
+  @TempDir Path dir;
+
+  private static LabeledData fashion(String split, int n) {
+    LabeledData data = DataSources.open("fashion-mnist-subset:" + split,
+        DataOptions.builder().optClasses("5,6,7,8,9").build());
+    return LabeledDatas.subset(data, IntStream.range(0, n).toArray());
+  }
+
+  @Test
+  void gradualUnfreezingAddsOneLayerFromTheTopEachStage() {
+    try (GraftModel model = Graft.load(Path.of("savedmodels/fashion_cnn"), HeadLocator.Override.layer("flatten"))) {
+      model.replaceHead(HeadSpec.builder().setNumClasses(5).build());
+      assertEquals(List.of("conv2d", "batch_normalization", "conv2d_1", "batch_normalization_1"), model.backboneLayers());
+      TrainResult result = model.train(fashion("train", 256), null, TrainConfig.builder().setEpochs(3)
+          .optFreeze(FreezePolicy.all()).optUnfreezeEvery(1).build());
+      assertEquals(List.of(2, 4, 6), result.history().stream().map(EpochMetrics::trainedVariables).toList());
+      assertTrue(!result.featureCacheUsed());
+    }
+  }
+
+  @Test
+  void earlyStoppingKeepsTheBestEpochsWeights() {
+    LabeledData train = fashion("train", 512);
+    int[] labels = LabeledDatas.labels(train);
+    int[] shuffled = labels.clone();
+    Random random = new Random(4);
+    for (int i = 0; i < shuffled.length; i++) {
+      shuffled[i] = random.nextInt(5);
+    }
+    float[] values = LabeledDatas.readAll(train);
+    LabeledData noisyVal = LabeledDatas.inMemory(values, train.exampleShape(), shuffled, train.classNames());
+    try (GraftModel model = Graft.load(Path.of("savedmodels/fashion_cnn"), HeadLocator.Override.layer("flatten"))) {
+      model.replaceHead(HeadSpec.builder().setNumClasses(5).build());
+      TrainResult result = model.train(train, noisyVal, TrainConfig.builder().setEpochs(20).optPatience(1)
+          .optMonitor("val_loss").optLearningRate(1e-2f).build());
+      assertTrue(result.stoppedEarly(), "validation labels are noise: the loss stops improving");
+      assertTrue(result.history().size() < 20);
+      EpochMetrics best = result.history().get(result.bestEpoch() - 1);
+      assertEquals(best.valLoss(), result.validation().loss(), 1e-6, "the model holds the best epoch's weights");
+      for (EpochMetrics m : result.history()) {
+        assertTrue(m.valLoss() >= best.valLoss());
+      }
+    }
+  }
+
+  @Test
+  void aDivergingRunStopsWithAClearError() {
+    try (GraftModel model = Graft.load(SharedModels.model("tfnet-mnist-mlp-functional"))) {
+      LabeledData data = TeacherData.make(model.model().input(), model.model().graph(), 128, 3, 1);
+      model.withPreprocessing(Preprocessing.none()).replaceHead(HeadSpec.builder().setNumClasses(3).build());
+      GraftException e = assertThrows(GraftException.class, () -> model.train(data, null, TrainConfig.builder()
+          .setEpochs(3).optOptimizer(OptimizerSpec.parse("sgd")).optLearningRate(Float.MAX_VALUE).build()));
+      assertTrue(e.getMessage().matches("The training loss became (NaN|Infinity|-Infinity) at epoch \\d+, batch \\d+\\..*"),
+          e.getMessage());
+      assertTrue(e.getMessage().contains("Lower --lr"), e.getMessage());
+    }
+  }
+
+  @Test
+  void anExportIsTheBackboneOfASecondTransfer() {
+    Path first;
+    try (GraftModel model = Graft.load(Path.of("savedmodels/fashion_cnn"), HeadLocator.Override.layer("flatten"))) {
+      model.replaceHead(HeadSpec.builder().setNumClasses(5).optHidden(32).build());
+      model.train(fashion("train", 512), null, TrainConfig.builder().setEpochs(1).build());
+      first = model.export(dir.resolve("first"), ExportOptions.defaults());
+    }
+    LabeledData threeClasses = DataSources.open("fashion-mnist-subset:train",
+        DataOptions.builder().optClasses("Sandal,Sneaker,Ankle boot").build());
+    try (GraftModel second = Graft.load(first)) {
+      assertEquals(Preprocessing.Mode.NONE, second.preprocessing().mode(), "the first export scales raw pixels itself");
+      assertEquals(32, second.cut().featureSize(), "the new cut reads the first head's hidden layer");
+      second.replaceHead(HeadSpec.builder().setNumClasses(3).build());
+      TrainResult result = second.train(threeClasses, null, TrainConfig.builder().setEpochs(3)
+          .optLearningRate(1e-2f).build());
+      List<EpochMetrics> h = result.history();
+      assertTrue(h.get(2).trainLoss() < h.get(0).trainLoss() && h.get(2).trainAccuracy() > 0.5, "" + h);
+      Path again = second.export(dir.resolve("second"), ExportOptions.defaults());
+      assertTrue(again.resolve("saved_model.pb").toFile().isFile());
+    }
+  }
+}
