@@ -1,6 +1,7 @@
 package dev.graft;
 
 import dev.graft.data.LabeledData;
+import dev.graft.data.LabeledDatas;
 import dev.graft.data.Preprocessing;
 import dev.graft.export.ExportOptions;
 import dev.graft.export.ModelExporter;
@@ -186,8 +187,8 @@ public final class GraftModel implements AutoCloseable {
     this.classNames = List.copyOf(train.classNames());
     this.lastConfig = config;
     this.trained = true;
-    this.lastResult = Trainer.train(target, PreprocessedData.of(train, preprocessing),
-        PreprocessedData.of(validation, preprocessing), config);
+    this.lastResult = Trainer.train(target, LabeledDatas.preprocessed(train, preprocessing),
+        LabeledDatas.preprocessed(validation, preprocessing), config);
     return lastResult;
   }
 
@@ -204,7 +205,8 @@ public final class GraftModel implements AutoCloseable {
       return null;
     }
     model.rebuild(rewrite.graph());
-    head = HeadBuilder.build(model.graph(), cut.features(), cut.featureSize(), headSpec, HeadBuilder.Mode.TRAIN);
+    head = HeadBuilder.build(model.graph(), cut.features(), cut.featureSize(), headSpec, HeadBuilder.Mode.TRAIN,
+        head.scope());
     return rewrite;
   }
 
@@ -230,7 +232,7 @@ public final class GraftModel implements AutoCloseable {
     if (head == null) {
       throw new IllegalStateException("No new head: call replaceHead(HeadSpec) before evaluate()");
     }
-    LabeledData scaled = PreprocessedData.of(data, preprocessing);
+    LabeledData scaled = LabeledDatas.preprocessed(data, preprocessing);
     Metrics metrics = new Metrics(headSpec.numClasses(), topK);
     try (var stream = dev.graft.data.BatchStream.builder().setData(scaled).setBatchSize(256).optShuffle(false).build();
         var batches = stream.epoch(0)) {

@@ -20,23 +20,16 @@ import java.util.TreeSet;
  * LabeledData iris = CsvData.open(Path.of("iris.csv"), DataOptions.builder().optLabelColumn("species").build());
  * }</pre>
  */
-public final class CsvData implements LabeledData {
+public final class CsvData extends AbstractLabeledData {
 
-  private final String name;
   private final float[] features;
   private final int width;
-  private final int[] labels;
-  private final List<String> classNames;
-  private final List<SkippedItem> skipped;
 
   private CsvData(String name, float[] features, int width, int[] labels, List<String> classNames,
       List<SkippedItem> skipped) {
-    this.name = name;
+    super(name, new long[] {width}, ExampleKind.FLOAT, classNames, labels, skipped);
     this.features = features;
     this.width = width;
-    this.labels = labels;
-    this.classNames = List.copyOf(classNames);
-    this.skipped = List.copyOf(skipped);
   }
 
   /**
@@ -197,42 +190,7 @@ public final class CsvData implements LabeledData {
   }
 
   @Override
-  public int size() {
-    return labels.length;
-  }
-
-  @Override
-  public long[] exampleShape() {
-    return new long[] {width};
-  }
-
-  @Override
-  public ExampleKind kind() {
-    return ExampleKind.FLOAT;
-  }
-
-  @Override
-  public List<String> classNames() {
-    return classNames;
-  }
-
-  @Override
-  public int label(int index) {
-    return labels[index];
-  }
-
-  @Override
   public void readFloats(int index, float[] dst, int offset) {
     System.arraycopy(features, index * width, dst, offset, width);
-  }
-
-  @Override
-  public List<SkippedItem> skippedItems() {
-    return skipped;
-  }
-
-  @Override
-  public String describe() {
-    return name;
   }
 }

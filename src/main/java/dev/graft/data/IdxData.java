@@ -17,31 +17,24 @@ import java.util.List;
  *     DataOptions.defaults());
  * }</pre>
  */
-public final class IdxData implements LabeledData {
+public final class IdxData extends AbstractLabeledData {
 
-  private final String name;
   private final byte[] pixels;
   private final int rows;
   private final int cols;
   private final int channels;
   private final int[] items;
-  private final byte[] labels;
-  private final List<String> classNames;
   private final ImageTarget target;
-  private final List<SkippedItem> skipped;
 
   private IdxData(String name, IdxArray images, IdxArray labelArray, List<String> classNames, ImageTarget target,
       int[] items, List<SkippedItem> skipped) {
-    this.name = name;
+    super(name, target.shape(), ExampleKind.FLOAT, classNames, labelsOf(labelArray, items), skipped);
     this.pixels = images.data();
     this.rows = images.dims()[1];
     this.cols = images.dims()[2];
     this.channels = images.dims().length == 4 ? images.dims()[3] : 1;
-    this.labels = labelArray.data();
-    this.classNames = List.copyOf(classNames);
     this.target = target;
     this.items = items;
-    this.skipped = List.copyOf(skipped);
   }
 
   /** Reads an images file and a labels file (gzip detected); class names come from the options or are "0".."max". */
@@ -105,29 +98,13 @@ public final class IdxData implements LabeledData {
     return new IdxData(imagesName, images, labels, names, target, Arrays.copyOf(items, n), skipped);
   }
 
-  @Override
-  public int size() {
-    return items.length;
-  }
-
-  @Override
-  public long[] exampleShape() {
-    return target.shape();
-  }
-
-  @Override
-  public ExampleKind kind() {
-    return ExampleKind.FLOAT;
-  }
-
-  @Override
-  public List<String> classNames() {
-    return classNames;
-  }
-
-  @Override
-  public int label(int index) {
-    return labels[items[index]] & 0xFF;
+  /** The label of each kept item, in order. */
+  private static int[] labelsOf(IdxArray labelArray, int[] items) {
+    int[] labels = new int[items.length];
+    for (int i = 0; i < items.length; i++) {
+      labels[i] = labelArray.data()[items[i]] & 0xFF;
+    }
+    return labels;
   }
 
   @Override
@@ -144,16 +121,6 @@ public final class IdxData implements LabeledData {
     for (int i = 0; i < n; i++) {
       src[i] = pixels[start + i] & 0xFF;
     }
-    target.write(src, rows, cols, channels, dst, offset, name + " item " + items[index]);
-  }
-
-  @Override
-  public List<SkippedItem> skippedItems() {
-    return skipped;
-  }
-
-  @Override
-  public String describe() {
-    return name;
+    target.write(src, rows, cols, channels, dst, offset, describe() + " item " + items[index]);
   }
 }

@@ -3,20 +3,15 @@ package dev.graft.data;
 import java.util.List;
 
 /** Examples held in one float array. */
-final class InMemoryData implements LabeledData {
+final class InMemoryData extends AbstractLabeledData {
 
   private final float[] values;
-  private final long[] shape;
   private final int exampleSize;
-  private final int[] labels;
-  private final List<String> classNames;
 
   InMemoryData(float[] values, long[] shape, int[] labels, List<String> classNames) {
+    super("in-memory data", shape, ExampleKind.FLOAT, classNames, labels, List.of());
     this.values = values;
-    this.shape = shape.clone();
     this.exampleSize = Math.toIntExact(LabeledDatas.product(shape));
-    this.labels = labels;
-    this.classNames = List.copyOf(classNames);
     if ((long) exampleSize * labels.length != values.length) {
       throw new IllegalArgumentException(labels.length + " labels of " + exampleSize + " values each need "
           + (long) exampleSize * labels.length + " values, got " + values.length);
@@ -30,37 +25,7 @@ final class InMemoryData implements LabeledData {
   }
 
   @Override
-  public int size() {
-    return labels.length;
-  }
-
-  @Override
-  public long[] exampleShape() {
-    return shape.clone();
-  }
-
-  @Override
-  public ExampleKind kind() {
-    return ExampleKind.FLOAT;
-  }
-
-  @Override
-  public List<String> classNames() {
-    return classNames;
-  }
-
-  @Override
-  public int label(int index) {
-    return labels[index];
-  }
-
-  @Override
   public void readFloats(int index, float[] dst, int offset) {
     System.arraycopy(values, index * exampleSize, dst, offset, exampleSize);
-  }
-
-  @Override
-  public String describe() {
-    return "in-memory data";
   }
 }

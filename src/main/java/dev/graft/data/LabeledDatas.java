@@ -6,7 +6,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Helpers over {@link LabeledData}: subsets, class selection, label counts, in-memory data. */
+/** Helpers over {@link LabeledData}: subsets, class selection, preprocessing views, label counts, in-memory data. */
 public final class LabeledDatas {
 
   private LabeledDatas() {}
@@ -114,6 +114,21 @@ public final class LabeledDatas {
   /** Data held in memory: {@code values} holds {@code labels.length} examples of {@code shape}, back to back. */
   public static LabeledData inMemory(float[] values, long[] shape, int[] labels, List<String> classNames) {
     return new InMemoryData(values, shape, labels.clone(), classNames);
+  }
+
+  /**
+   * A view of {@code data} that applies {@code preprocessing} to every example as it is read; {@code data} itself
+   * (null included) when nothing needs scaling: string examples, or {@link Preprocessing.Mode#NONE}.
+   *
+   * <pre>{@code
+   * LabeledData scaled = LabeledDatas.preprocessed(data, Preprocessing.unit());
+   * }</pre>
+   */
+  public static LabeledData preprocessed(LabeledData data, Preprocessing preprocessing) {
+    if (data == null || data.kind() != ExampleKind.FLOAT || preprocessing.mode() == Preprocessing.Mode.NONE) {
+      return data;
+    }
+    return new PreprocessedData(data, preprocessing);
   }
 
   /** All labels of {@code data}, in order. */

@@ -25,33 +25,28 @@ import org.tensorflow.proto.Feature;
  * LabeledData data = TfRecordData.open(List.of(Path.of("train.tfrecord")), DataOptions.defaults());
  * }</pre>
  */
-public final class TfRecordData implements LabeledData {
+public final class TfRecordData extends AbstractLabeledData {
 
-  private final String name;
   private final Path[] files;
   private final int[] fileOf;
   private final long[] offsets;
   private final int[] lengths;
   private final int[] numbers;
-  private final int[] labels;
-  private final List<String> classNames;
   private final ImageTarget target;
   private final String imageKey;
-  private final List<SkippedItem> skipped;
 
+  /** Creates the data; a null {@code target} means raw examples, serialized {@code tf.Example} strings. */
   private TfRecordData(String name, Path[] files, Index index, List<String> classNames, ImageTarget target,
       String imageKey, List<SkippedItem> skipped) {
-    this.name = name;
+    super(name, target == null ? new long[0] : target.shape(), target == null ? ExampleKind.STRING : ExampleKind.FLOAT,
+        classNames, Arrays.copyOf(index.label, index.n), skipped);
     this.files = files;
     this.fileOf = Arrays.copyOf(index.file, index.n);
     this.offsets = Arrays.copyOf(index.offset, index.n);
     this.lengths = Arrays.copyOf(index.length, index.n);
     this.numbers = Arrays.copyOf(index.number, index.n);
-    this.labels = Arrays.copyOf(index.label, index.n);
-    this.classNames = List.copyOf(classNames);
     this.target = target;
     this.imageKey = imageKey;
-    this.skipped = List.copyOf(skipped);
   }
 
   /**
@@ -189,31 +184,6 @@ public final class TfRecordData implements LabeledData {
   }
 
   @Override
-  public int size() {
-    return labels.length;
-  }
-
-  @Override
-  public long[] exampleShape() {
-    return target == null ? new long[0] : target.shape();
-  }
-
-  @Override
-  public ExampleKind kind() {
-    return target == null ? ExampleKind.STRING : ExampleKind.FLOAT;
-  }
-
-  @Override
-  public List<String> classNames() {
-    return classNames;
-  }
-
-  @Override
-  public int label(int index) {
-    return labels[index];
-  }
-
-  @Override
   public void readFloats(int index, float[] dst, int offset) {
     if (target == null) {
       throw new UnsupportedOperationException("This TFRecord data yields serialized tf.Examples; call readBytes, or"
@@ -235,16 +205,6 @@ public final class TfRecordData implements LabeledData {
 
   private String source(int index) {
     return files[fileOf[index]] + " record " + numbers[index];
-  }
-
-  @Override
-  public List<SkippedItem> skippedItems() {
-    return skipped;
-  }
-
-  @Override
-  public String describe() {
-    return name;
   }
 
   /** Growable columns of the records found. */

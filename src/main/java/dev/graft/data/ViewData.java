@@ -3,23 +3,22 @@ package dev.graft.data;
 import java.util.List;
 
 /** A view of some examples of another data set, optionally relabelled. */
-final class ViewData implements LabeledData {
+final class ViewData extends ForwardingLabeledData {
 
-  private final LabeledData base;
   private final int[] indices;
   private final int[] labelMap;
   private final List<String> classNames;
 
   /** Creates a view of {@code base} at {@code indices}; {@code labelMap} (nullable) maps base labels to new ones. */
   ViewData(LabeledData base, int[] indices, int[] labelMap, List<String> classNames) {
-    this.base = base;
+    super(base);
     this.indices = indices;
     this.labelMap = labelMap;
     this.classNames = List.copyOf(classNames);
   }
 
   LabeledData base() {
-    return base;
+    return delegate();
   }
 
   int baseIndex(int index) {
@@ -36,43 +35,23 @@ final class ViewData implements LabeledData {
   }
 
   @Override
-  public long[] exampleShape() {
-    return base.exampleShape();
-  }
-
-  @Override
-  public ExampleKind kind() {
-    return base.kind();
-  }
-
-  @Override
   public List<String> classNames() {
     return classNames;
   }
 
   @Override
   public int label(int index) {
-    int l = base.label(indices[index]);
+    int l = delegate().label(indices[index]);
     return labelMap == null ? l : labelMap[l];
   }
 
   @Override
   public void readFloats(int index, float[] dst, int offset) {
-    base.readFloats(indices[index], dst, offset);
+    delegate().readFloats(indices[index], dst, offset);
   }
 
   @Override
   public byte[] readBytes(int index) {
-    return base.readBytes(indices[index]);
-  }
-
-  @Override
-  public List<SkippedItem> skippedItems() {
-    return base.skippedItems();
-  }
-
-  @Override
-  public String describe() {
-    return base.describe();
+    return delegate().readBytes(indices[index]);
   }
 }

@@ -2,6 +2,8 @@ package dev.graft.data;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -39,5 +41,34 @@ class LabeledDatasTest {
         e.getMessage());
     assertThrows(DataException.class, () -> LabeledDatas.selectClasses(data, List.of("3")));
     assertThrows(DataException.class, () -> LabeledDatas.selectClasses(data, List.of("a", "0")));
+  }
+
+  @Test
+  void preprocessedScalesEachChannelAsItReads() {
+    LabeledData pixels = LabeledDatas.inMemory(new float[] {1, 2, 5, 10, 0, 255}, new long[] {1, 2},
+        new int[] {0, 1, 0}, List.of("a", "b"));
+    Preprocessing meanStd = Preprocessing.meanStd(new float[] {1, 2}, new float[] {2, 4});
+    LabeledData scaled = LabeledDatas.preprocessed(pixels, meanStd);
+    assertArrayEquals(new float[] {0, 0, 2, 2, -0.5f, 63.25f}, LabeledDatas.readAll(scaled));
+    assertArrayEquals(new long[] {1, 2}, scaled.exampleShape());
+    assertArrayEquals(new int[] {0, 1, 0}, LabeledDatas.labels(scaled));
+    assertEquals(List.of("a", "b"), scaled.classNames());
+    assertEquals("in-memory data scaled meanstd:1.0,2.0/2.0,4.0", scaled.describe());
+    assertArrayEquals(new float[] {1 / 255f, 2 / 255f, 5 / 255f, 10 / 255f, 0, 1},
+        LabeledDatas.readAll(LabeledDatas.preprocessed(pixels, Preprocessing.unit())), 1e-7f);
+    assertThrows(UnsupportedOperationException.class, () -> scaled.readBytes(0));
+  }
+
+  @Test
+  void preprocessedPassesStringsNoneAndNullThrough() {
+    LabeledData strings = new ForwardingLabeledData(data) {
+      @Override
+      public ExampleKind kind() {
+        return ExampleKind.STRING;
+      }
+    };
+    assertSame(strings, LabeledDatas.preprocessed(strings, Preprocessing.unit()));
+    assertSame(data, LabeledDatas.preprocessed(data, Preprocessing.none()));
+    assertNull(LabeledDatas.preprocessed(null, Preprocessing.unit()));
   }
 }

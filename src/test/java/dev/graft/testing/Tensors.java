@@ -1,11 +1,14 @@
 package dev.graft.testing;
 
+import dev.graft.GraftModel;
+import dev.graft.graph.VariableSnapshot;
+import java.util.List;
 import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.buffer.ByteDataBuffer;
 import org.tensorflow.proto.DataType;
 import org.tensorflow.types.TString;
 
-/** Comparisons of tensors for tests. */
+/** Reading and comparing tensors for tests. */
 public final class Tensors {
 
   private Tensors() {}
@@ -18,6 +21,17 @@ public final class Tensors {
     float[] out = new float[(int) t.shape().size()];
     t.asRawTensor().data().asFloats().read(out);
     return out;
+  }
+
+  /** The current values of the float variables {@code names} of {@code model}, one array per name, in order. */
+  public static float[][] variableValues(GraftModel model, List<String> names) {
+    float[][] values = new float[names.size()][];
+    try (VariableSnapshot s = model.model().variableIo().read(model.model().session(), names)) {
+      for (int i = 0; i < names.size(); i++) {
+        values[i] = floats(s.value(i));
+      }
+    }
+    return values;
   }
 
   /** Largest absolute difference between two tensors of the same shape (0 or infinity for non-floats). */

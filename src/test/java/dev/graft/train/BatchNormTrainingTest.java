@@ -12,7 +12,6 @@ import dev.graft.data.LabeledData;
 import dev.graft.data.LabeledDatas;
 import dev.graft.export.ExportOptions;
 import dev.graft.graph.HeadLocator;
-import dev.graft.graph.VariableSnapshot;
 import dev.graft.head.HeadSpec;
 import dev.graft.testing.Tensors;
 import java.nio.file.Path;
@@ -41,10 +40,10 @@ class BatchNormTrainingTest {
         "batch_normalization_1/moving_variance", "batch_normalization_1/gamma", "conv2d_1/kernel");
     try (GraftModel model = Graft.load(Path.of("savedmodels/fashion_cnn"), HeadLocator.Override.layer("flatten"))) {
       model.replaceHead(HeadSpec.builder().setNumClasses(5).build());
-      float[][] before = read(model, watched);
+      float[][] before = Tensors.variableValues(model, watched);
       model.train(train, null, TrainConfig.builder().setEpochs(1).optFreeze(FreezePolicy.last(1))
           .optBatchNormTraining(true).optBatchNormMomentum(0.9f).build());
-      float[][] after = read(model, watched);
+      float[][] after = Tensors.variableValues(model, watched);
       assertArrayEquals(before[0], after[0], "frozen batch_normalization keeps its moving mean");
       assertFalse(Arrays.equals(before[1], after[1]), "trained batch_normalization_1 updates its moving mean");
       assertFalse(Arrays.equals(before[2], after[2]), "and its moving variance");
@@ -75,15 +74,5 @@ class BatchNormTrainingTest {
         }
       }
     }
-  }
-
-  private static float[][] read(GraftModel model, List<String> names) {
-    float[][] values = new float[names.size()][];
-    try (VariableSnapshot s = model.model().variableIo().read(model.model().session(), names)) {
-      for (int i = 0; i < names.size(); i++) {
-        values[i] = Tensors.floats(s.value(i));
-      }
-    }
-    return values;
   }
 }

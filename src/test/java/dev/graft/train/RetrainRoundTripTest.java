@@ -12,7 +12,6 @@ import dev.graft.data.DataSources;
 import dev.graft.data.LabeledData;
 import dev.graft.data.LabeledDatas;
 import dev.graft.export.ExportOptions;
-import dev.graft.graph.VariableSnapshot;
 import dev.graft.head.HeadSpec;
 import dev.graft.model.VariableInfo;
 import dev.graft.testing.SharedModels;
@@ -44,14 +43,14 @@ class RetrainRoundTripTest {
       assertEquals(10, model.cut().numClasses());
       model.replaceHead(HeadSpec.builder().setNumClasses(5).build());
       List<String> backbone = model.model().variables().stream().map(VariableInfo::name).toList();
-      float[][] before = snapshot(model, backbone);
+      float[][] before = Tensors.variableValues(model, backbone);
       TrainResult result = model.train(train, test,
           TrainConfig.builder().setEpochs(3).optLearningRate(3e-3f).optSeed(7).build());
       assertTrue(result.featureCacheUsed());
       List<EpochMetrics> h = result.history();
       assertTrue(h.get(2).trainLoss() < h.get(0).trainLoss(), "loss must fall: " + h);
       assertTrue(result.validation().accuracy() > 0.6, "accuracy " + result.validation().accuracy());
-      float[][] after = snapshot(model, backbone);
+      float[][] after = Tensors.variableValues(model, backbone);
       for (int i = 0; i < backbone.size(); i++) {
         assertArrayEquals(before[i], after[i], "frozen variable " + backbone.get(i) + " changed");
       }
@@ -89,15 +88,5 @@ class RetrainRoundTripTest {
         assertFalse(again.cut().oldHeadVariables().isEmpty());
       }
     }
-  }
-
-  private static float[][] snapshot(GraftModel model, List<String> names) {
-    float[][] values = new float[names.size()][];
-    try (VariableSnapshot s = model.model().variableIo().read(model.model().session(), names)) {
-      for (int i = 0; i < names.size(); i++) {
-        values[i] = Tensors.floats(s.value(i));
-      }
-    }
-    return values;
   }
 }

@@ -8,7 +8,6 @@ import dev.graft.Graft;
 import dev.graft.GraftModel;
 import dev.graft.data.LabeledData;
 import dev.graft.data.Preprocessing;
-import dev.graft.graph.VariableSnapshot;
 import dev.graft.head.HeadSpec;
 import dev.graft.model.VariableInfo;
 import dev.graft.testing.SharedModels;
@@ -33,12 +32,12 @@ class SharedModelTrainingTest {
       LabeledData data = TeacherData.make(model.model().input(), model.model().graph(), 256, 3, 11);
       model.withPreprocessing(Preprocessing.none()).replaceHead(HeadSpec.builder().setNumClasses(3).build());
       List<String> backbone = model.model().variables().stream().map(VariableInfo::name).toList();
-      float[][] before = values(model, backbone);
+      float[][] before = Tensors.variableValues(model, backbone);
       TrainResult result = model.train(data, null, TrainConfig.builder().setEpochs(4).optBatchSize(32)
           .optLearningRate(1e-2f).optSeed(3).build());
       List<EpochMetrics> h = result.history();
       assertTrue(h.get(3).trainLoss() < h.get(0).trainLoss(), name + ": loss must fall " + h);
-      float[][] after = values(model, backbone);
+      float[][] after = Tensors.variableValues(model, backbone);
       for (int i = 0; i < backbone.size(); i++) {
         assertArrayEquals(before[i], after[i], name + ": frozen " + backbone.get(i) + " changed");
       }
@@ -53,10 +52,10 @@ class SharedModelTrainingTest {
       LabeledData data = TeacherData.make(model.model().input(), model.model().graph(), 128, 3, 5);
       model.withPreprocessing(Preprocessing.none()).replaceHead(HeadSpec.builder().setNumClasses(3).build());
       List<String> all = new ArrayList<>(model.model().variables().stream().map(VariableInfo::name).toList());
-      float[][] before = values(model, all);
+      float[][] before = Tensors.variableValues(model, all);
       model.train(data, null, TrainConfig.builder().setEpochs(1).optBatchSize(32).optLearningRate(1e-2f)
           .optFreeze(FreezePolicy.last(1)).build());
-      float[][] after = values(model, all);
+      float[][] after = Tensors.variableValues(model, all);
       Set<String> changed = new TreeSet<>();
       for (int i = 0; i < all.size(); i++) {
         if (!java.util.Arrays.equals(before[i], after[i])) {
@@ -73,15 +72,4 @@ class SharedModelTrainingTest {
       assertEquals(expected, changed, name + ": backbone variables changed by last:1");
     }
   }
-
-  private static float[][] values(GraftModel model, List<String> names) {
-    float[][] values = new float[names.size()][];
-    try (VariableSnapshot s = model.model().variableIo().read(model.model().session(), names)) {
-      for (int i = 0; i < names.size(); i++) {
-        values[i] = Tensors.floats(s.value(i));
-      }
-    }
-    return values;
-  }
-
 }

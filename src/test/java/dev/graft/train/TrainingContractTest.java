@@ -7,7 +7,6 @@ import dev.graft.Graft;
 import dev.graft.GraftModel;
 import dev.graft.data.LabeledData;
 import dev.graft.data.Preprocessing;
-import dev.graft.graph.VariableSnapshot;
 import dev.graft.head.HeadSpec;
 import dev.graft.model.VariableInfo;
 import dev.graft.testing.SharedModels;
@@ -65,10 +64,10 @@ class TrainingContractTest {
       model.withPreprocessing(Preprocessing.none()).replaceHead(HeadSpec.builder().setNumClasses(3).build());
       List<VariableInfo> vars = model.model().variables();
       List<String> names = vars.stream().map(VariableInfo::name).toList();
-      float[][] before = values(model, names);
+      float[][] before = Tensors.variableValues(model, names);
       model.train(data, null, TrainConfig.builder().setEpochs(1).optBatchSize(32).optLearningRate(1e-2f)
           .optFreeze(FreezePolicy.parse(policy)).build());
-      float[][] after = values(model, names);
+      float[][] after = Tensors.variableValues(model, names);
       Set<String> changed = new TreeSet<>();
       for (int i = 0; i < names.size(); i++) {
         if (!Arrays.equals(before[i], after[i])) {
@@ -96,15 +95,5 @@ class TrainingContractTest {
       }
     }
     return out;
-  }
-
-  private static float[][] values(GraftModel model, List<String> names) {
-    float[][] values = new float[names.size()][];
-    try (VariableSnapshot s = model.model().variableIo().read(model.model().session(), names)) {
-      for (int i = 0; i < names.size(); i++) {
-        values[i] = Tensors.floats(s.value(i));
-      }
-    }
-    return values;
   }
 }
