@@ -144,9 +144,11 @@ final class RetrainCommand implements Callable<Integer> {
         options.optClasses(classList);
       }
       LabeledData trainData = DataSources.open(data, options.build());
+      int skippedOpening = trainData.skipped();
       LabeledData valSet;
       if (validation != null) {
         valSet = DataSources.open(validation, options.build());
+        skippedOpening += valSet.skipped();
       } else {
         Splits.Split split = Splits.stratified(trainData, valSplit, seed);
         trainData = split.train();
@@ -155,6 +157,7 @@ final class RetrainCommand implements Callable<Integer> {
       printer.printf("model    %s  (features %s, %d per example; old head %d classes, %s)%n", model,
           graft.cut().features(), graft.cut().featureSize(), graft.cut().numClasses(), graft.cut().activation());
       LabeledData testSet = test == null ? null : DataSources.open(test, options.build());
+      skippedOpening += testSet == null ? 0 : testSet.skipped();
       printer.printf("data     %s: %d training, %d validation%s examples, classes %s%n", data, trainData.size(),
           valSet.size(), testSet == null ? "" : ", " + testSet.size() + " test", trainData.classNames());
       graft.withPreprocessing(Preprocessing.parse(preprocess));
@@ -164,7 +167,8 @@ final class RetrainCommand implements Callable<Integer> {
           .optOptimizer(OptimizerSpec.parse(optimizer)).optSchedule(LrSchedule.parse(schedule))
           .optFreeze(FreezePolicy.parse(train)).optUnfreezeEvery(unfreezeEvery).optBackboneLrMult(backboneLrMult)
           .optLabelSmoothing(labelSmoothing).optClassWeights(classWeights).optSeed(seed).optPatience(patience)
-          .optMonitor(monitor).optFeatureCache(!noCache).optBatchNormTraining(bnTrain).optBatchNormMomentum(bnMomentum).optCheckpointDir(checkpoint).optResume(resume)
+          .optMonitor(monitor).optFeatureCache(!noCache).optBatchNormTraining(bnTrain).optBatchNormMomentum(bnMomentum)
+          .optSkipBad(skipBad).optCheckpointDir(checkpoint).optResume(resume)
           .addListener(new ConsoleProgress(printer, System.console() != null)).build();
       printer.printf("train    %s, %s lr %s, %d epochs, batch %d, seed %d%n", config.freeze(), config.optimizer(),
           lr, epochs, batchSize, seed);
@@ -180,6 +184,10 @@ final class RetrainCommand implements Callable<Integer> {
           metrics == null ? null : metrics.confusion(), graft.classNames());
       printer.printf("%nresult   validation accuracy %.4f, loss %.4f, top-%d %.4f on %d examples (best epoch %d)%n",
           metrics.accuracy(), metrics.loss(), metrics.topK(), metrics.topKAccuracy(), metrics.count(), result.bestEpoch());
+      if (skipBad) {
+        printer.printf("skipped  %d unreadable items while opening the data, %d while training%n",
+            skippedOpening, result.skippedWhileTraining());
+      }
       if (testMetrics != null) {
         printer.printf("test     accuracy %.4f, loss %.4f, top-%d %.4f on %d held-out examples of %s%n",
             testMetrics.accuracy(), testMetrics.loss(), testMetrics.topK(), testMetrics.topKAccuracy(),

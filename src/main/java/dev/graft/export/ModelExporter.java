@@ -52,6 +52,7 @@ public final class ModelExporter {
   private static final String PREPROCESS = "graft_preprocess";
   private static final String OUTPUTS = "graft_outputs";
   private static final String EXPORT_IO = "graft_export_io";
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ModelExporter.class);
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   private final GraftModel source;
@@ -70,6 +71,11 @@ public final class ModelExporter {
     }
     CutPoint cut = source.cut();
     TensorSpec input = source.model().input();
+    if (options.keepOldHead() && source.lastConfig() != null
+        && source.lastConfig().freeze().kind() != dev.graft.train.FreezePolicy.Kind.HEAD) {
+      LOG.warn("--keep-old-head with --train {}: the old head reads backbone layers that were fine-tuned, so "
+          + "old_probabilities differ from the original model's outputs", source.lastConfig().freeze());
+    }
     List<String> keep = new ArrayList<>(List.of(cut.features(), input.tensor()));
     if (options.keepOldHead()) {
       keep.add(cut.oldOutput());

@@ -16,7 +16,7 @@ import java.util.List;
 public record TrainConfig(int epochs, int batchSize, float learningRate, OptimizerSpec optimizer, LrSchedule schedule,
     FreezePolicy freeze, int unfreezeEvery, float backboneLrMult, float labelSmoothing, float[] classWeights,
     long seed, int patience, String monitor, boolean featureCache, int topK, Augmentation augmentation,
-    Path checkpointDir, boolean resume, boolean batchNormTraining, float batchNormMomentum,
+    Path checkpointDir, boolean resume, boolean batchNormTraining, float batchNormMomentum, boolean skipBad,
     List<TrainingListener> listeners) {
 
   public TrainConfig {
@@ -71,6 +71,7 @@ public record TrainConfig(int epochs, int batchSize, float learningRate, Optimiz
     private boolean resume;
     private boolean batchNormTraining;
     private float batchNormMomentum = 0.99f;
+    private boolean skipBad;
     private final List<TrainingListener> listeners = new ArrayList<>();
 
     public Builder setEpochs(int epochs) {
@@ -186,6 +187,12 @@ public record TrainConfig(int epochs, int batchSize, float learningRate, Optimiz
       return this;
     }
 
+    /** Skip examples that turn out unreadable while training (they are counted) instead of stopping. */
+    public Builder optSkipBad(boolean skipBad) {
+      this.skipBad = skipBad;
+      return this;
+    }
+
     public Builder addListener(TrainingListener listener) {
       this.listeners.add(listener);
       return this;
@@ -194,7 +201,7 @@ public record TrainConfig(int epochs, int batchSize, float learningRate, Optimiz
     public TrainConfig build() {
       return new TrainConfig(epochs, batchSize, learningRate, optimizer, schedule, freeze, unfreezeEvery,
           backboneLrMult, labelSmoothing, classWeights, seed, patience, monitor, featureCache, topK, augmentation,
-          checkpointDir, resume, batchNormTraining, batchNormMomentum, listeners);
+          checkpointDir, resume, batchNormTraining, batchNormMomentum, skipBad, listeners);
     }
   }
 }

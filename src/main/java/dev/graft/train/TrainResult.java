@@ -10,6 +10,7 @@ import java.util.List;
  * @param stoppedEarly whether early stopping ended the run
  * @param validation metrics of the final weights on the validation data, or null without it
  * @param featureCacheUsed whether backbone features were computed once and reused
+ * @param skippedWhileTraining training items that turned out unreadable and were skipped (with skip-bad)
  */
 public record TrainResult(List<EpochMetrics> history, int bestEpoch, boolean stoppedEarly, Metrics validation,
-    boolean featureCacheUsed) {}
+    boolean featureCacheUsed, int skippedWhileTraining) {}

@@ -125,6 +125,7 @@ public final class Trainer {
     VariableSnapshot bestWeights = null;
     boolean stoppedEarly = false;
     try (BatchStream stream = BatchStream.builder().setData(trainData).setBatchSize(config.batchSize())
+        .optSkipBad(config.skipBad())
         .optSeed(config.seed()).optShuffle(true).optAugmentation(cache ? null : config.augmentation()).build()) {
       long stepsPerEpoch = stream.batchesPerEpoch();
       long totalSteps = stepsPerEpoch * config.epochs();
@@ -164,7 +165,8 @@ public final class Trainer {
         bestEpoch = history.size();
       }
       Metrics finalMetrics = valData == null ? null : evaluate(valData, feedName);
-      TrainResult result = new TrainResult(List.copyOf(history), bestEpoch, stoppedEarly, finalMetrics, cache);
+      TrainResult result = new TrainResult(List.copyOf(history), bestEpoch, stoppedEarly, finalMetrics, cache,
+          stream.skipped());
       config.listeners().forEach(l -> l.onTrainEnd(result));
       return result;
     } finally {
@@ -275,7 +277,8 @@ public final class Trainer {
   /** Metrics of the current weights on data fed at {@code feedName} (no dropout). */
   private Metrics evaluate(LabeledData data, String feedName) {
     Metrics metrics = new Metrics(target.numClasses(), config.topK());
-    try (BatchStream stream = BatchStream.builder().setData(data).setBatchSize(EVAL_BATCH).optShuffle(false).build();
+    try (BatchStream stream = BatchStream.builder().setData(data).setBatchSize(EVAL_BATCH).optShuffle(false)
+        .optSkipBad(config.skipBad()).build();
         BatchIterator batches = stream.epoch(0)) {
       while (batches.hasNext()) {
         try (Batch batch = batches.next();
@@ -296,7 +299,8 @@ public final class Trainer {
     int size = (int) target.featureSize();
     float[] values = new float[Math.multiplyExact(data.size(), size)];
     int offset = 0;
-    try (BatchStream stream = BatchStream.builder().setData(data).setBatchSize(EVAL_BATCH).optShuffle(false).build();
+    try (BatchStream stream = BatchStream.builder().setData(data).setBatchSize(EVAL_BATCH).optShuffle(false)
+        .optSkipBad(config.skipBad()).build();
         BatchIterator batches = stream.epoch(0)) {
       while (batches.hasNext()) {
         try (Batch batch = batches.next();

@@ -113,6 +113,37 @@ class RetrainCommandTest {
   }
 
   @Test
+  void aCorruptImageStopsTheRunOrIsSkippedAndCounted() throws Exception {
+    Path images = dir.resolve("images");
+    java.util.Random random = new java.util.Random(1);
+    for (String cls : new String[] {"bags", "boots"}) {
+      Files.createDirectories(images.resolve(cls));
+      for (int i = 0; i < 12; i++) {
+        var image = new java.awt.image.BufferedImage(28, 28, java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
+        for (int y = 0; y < 28; y++) {
+          for (int x = 0; x < 28; x++) {
+            image.getRaster().setSample(x, y, 0, cls.equals("bags") ? random.nextInt(128) : 128 + random.nextInt(128));
+          }
+        }
+        javax.imageio.ImageIO.write(image, "png", images.resolve(cls).resolve(i + ".png").toFile());
+      }
+    }
+    Files.write(images.resolve("boots/broken.png"), new byte[] {(byte) 0x89, 'P', 'N', 'G', 1, 2, 3});
+    CliRunner stopped = CliRunner.run("retrain", "--data", images.toString(), "--epochs", "1",
+        "--out", dir.resolve("img-a").toString());
+    assertEquals(1, stopped.exitCode());
+    assertTrue(stopped.err().contains("broken.png"), stopped.err());
+    assertTrue(stopped.err().contains("--skip-bad"), stopped.err());
+    assertFalse(Files.exists(dir.resolve("img-a/1")), "a failed run leaves no export");
+    CliRunner skipped = CliRunner.run("retrain", "--data", images.toString(), "--epochs", "2", "--skip-bad",
+        "--val-split", "0.25", "--out", dir.resolve("img-b").toString());
+    assertEquals(0, skipped.exitCode(), skipped.err());
+    assertTrue(skipped.out().contains("skipped  1 unreadable items while opening the data, 0 while training"),
+        skipped.out());
+    assertTrue(Files.isRegularFile(dir.resolve("img-b/1/saved_model.pb")));
+  }
+
+  @Test
   void usageErrorsExitTwo() {
     assertEquals(2, CliRunner.run("retrain", "--epochs", "many").exitCode());
     assertEquals(2, CliRunner.run("frobnicate").exitCode());
