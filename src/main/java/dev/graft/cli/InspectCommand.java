@@ -53,6 +53,9 @@ final class InspectCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print one JSON object.")
   boolean json;
 
+  @Option(names = "--variables", description = "List every variable (name, dtype, shape, trainable) under its layer.")
+  boolean variables;
+
   @Override
   public Integer call() throws Exception {
     FreezePolicy policy = FreezePolicy.parse(train);
@@ -162,6 +165,15 @@ final class InspectCommand implements Callable<Integer> {
       String role = oldHead.get(layer) ? "replaced (old head)" : trainedLayers.get(layer) ? "trains" : "frozen";
       out.printf("%-36s %-18s %10d  %-9s %s%n", layer, counts.get(layer) + " vars", params.get(layer)[0],
           params.get(layer)[1] > 0 ? "yes" : "no", role);
+      if (variables) {
+        for (Map<String, Object> v : (List<Map<String, Object>>) report.get("variables")) {
+          if (v.get("layer").equals(layer)) {
+            out.printf("    %-40s %-6s %-16s %s%n", v.get("name"), v.get("dtype"),
+                java.util.Arrays.toString((long[]) v.get("shape")).replace(" ", ""),
+                (Boolean) v.get("trainable") ? "trainable" : "not trainable");
+          }
+        }
+      }
     }
     Map<String, Long> p = (Map<String, Long>) report.get("parameters");
     out.printf("%nParameters %d total, %d trainable%n", p.get("total"), p.get("trainable"));

@@ -51,6 +51,32 @@ class InspectCommandTest {
   }
 
   @Test
+  void listsVariablesAndHonoursACutAtOverride() {
+    CliRunner r = CliRunner.run("inspect", "savedmodels/fashion_cnn", "--variables", "--cut-at",
+        "StatefulPartitionedCall/StatefulPartitionedCall/flatten/PartitionedCall/Identity");
+    assertEquals(0, r.exitCode(), r.err());
+    assertTrue(r.out().matches("(?s).*batch_normalization/moving_mean\\s+float\\s+\\[16\\]\\s+not trainable.*"), r.out());
+    assertTrue(r.out().contains("(1568 per example)"), r.out());
+    assertTrue(r.out().matches("(?s).*\ndense\\s+2 vars\\s+100416\\s+yes\\s+replaced \\(old head\\).*"),
+        "cut before dense: dense becomes part of the old head\n" + r.out());
+  }
+
+  @Test
+  void aCutAtAMissingOpListsCandidates() {
+    CliRunner r = CliRunner.run("inspect", "savedmodels/fashion_cnn", "--cut-at", "no_such_op");
+    assertEquals(1, r.exitCode());
+    assertTrue(r.out().contains("--cut-at names op 'no_such_op'"), r.out());
+    assertTrue(r.out().contains("MatMul"), r.out());
+  }
+
+  @Test
+  void aCutLayerNamesTheLayerOutput() {
+    CliRunner r = CliRunner.run("inspect", "savedmodels/fashion_cnn", "--cut-layer", "max_pooling2d_1", "--json");
+    assertEquals(0, r.exitCode(), r.err());
+    assertTrue(r.out().contains("\"featureSize\" : 1568"), r.out());
+  }
+
+  @Test
   void refusesAModuleWithoutServingDefault() {
     CliRunner r = CliRunner.run("inspect", SharedModels.model("tfjava-multisig-module").toString());
     assertEquals(1, r.exitCode());
