@@ -17,6 +17,7 @@ final class ConsoleProgress implements TrainingListener {
   private int epochs;
   private int batches;
   private ProgressBar bar;
+  private long epochStart;
 
   ConsoleProgress(PrintWriter out, boolean terminal) {
     this.out = out;
@@ -31,6 +32,7 @@ final class ConsoleProgress implements TrainingListener {
 
   @Override
   public void onEpochStart(int epoch) {
+    epochStart = System.nanoTime();
     if (terminal) {
       bar = new ProgressBarBuilder().setTaskName("epoch " + epoch + "/" + epochs).setInitialMax(batches)
           .setStyle(ProgressBarStyle.COLORFUL_UNICODE_BLOCK).setUnit(" batches", 1).showSpeed()
@@ -42,7 +44,9 @@ final class ConsoleProgress implements TrainingListener {
   public void onBatchEnd(int epoch, int batch, int examples, double runningLoss, double runningAccuracy) {
     if (bar != null) {
       bar.stepTo(batch);
-      bar.setExtraMessage(String.format(" loss %.4f acc %.4f", runningLoss, runningAccuracy));
+      double seconds = Math.max(1e-9, (System.nanoTime() - epochStart) / 1e9);
+      bar.setExtraMessage(String.format(" %.0f ex/s loss %.4f acc %.4f", examples / seconds, runningLoss,
+          runningAccuracy));
     }
   }
 
