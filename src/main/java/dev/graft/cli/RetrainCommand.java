@@ -107,6 +107,8 @@ final class RetrainCommand implements Callable<Integer> {
   @Option(names = "--threads", split = ",", paramLabel = "INTRA[,INTER]",
       description = "TensorFlow's intra-op and inter-op thread counts (default: TensorFlow's choice).")
   int[] threads;
+  @Option(names = "--prefetch", defaultValue = "2", description = "Batches prepared ahead on another thread (0 = none).")
+  int prefetch;
   @Option(names = "--no-cache", description = "Do not cache backbone features for head-only training.") boolean noCache;
   @Option(names = "--checkpoint", description = "Checkpoint folder, written after every epoch.") Path checkpoint;
   @Option(names = "--resume", description = "Continue from the checkpoint folder.") boolean resume;
@@ -168,7 +170,7 @@ final class RetrainCommand implements Callable<Integer> {
           .optFreeze(FreezePolicy.parse(train)).optUnfreezeEvery(unfreezeEvery).optBackboneLrMult(backboneLrMult)
           .optLabelSmoothing(labelSmoothing).optClassWeights(classWeights).optSeed(seed).optPatience(patience)
           .optMonitor(monitor).optFeatureCache(!noCache).optBatchNormTraining(bnTrain).optBatchNormMomentum(bnMomentum)
-          .optSkipBad(skipBad).optCheckpointDir(checkpoint).optResume(resume)
+          .optSkipBad(skipBad).optPrefetch(prefetch).optCheckpointDir(checkpoint).optResume(resume)
           .addListener(new ConsoleProgress(printer, System.console() != null)).build();
       printer.printf("train    %s, %s lr %s, %d epochs, batch %d, seed %d%n", config.freeze(), config.optimizer(),
           lr, epochs, batchSize, seed);

@@ -17,7 +17,7 @@ public record TrainConfig(int epochs, int batchSize, float learningRate, Optimiz
     FreezePolicy freeze, int unfreezeEvery, float backboneLrMult, float labelSmoothing, float[] classWeights,
     long seed, int patience, String monitor, boolean featureCache, int topK, Augmentation augmentation,
     Path checkpointDir, boolean resume, boolean batchNormTraining, float batchNormMomentum, boolean skipBad,
-    List<TrainingListener> listeners) {
+    int prefetch, List<TrainingListener> listeners) {
 
   public TrainConfig {
     if (epochs < 1) {
@@ -40,6 +40,10 @@ public record TrainConfig(int epochs, int batchSize, float learningRate, Optimiz
     }
     if (!(batchNormMomentum >= 0 && batchNormMomentum < 1)) {
       throw new IllegalArgumentException("--bn-momentum must be in [0, 1), got " + batchNormMomentum);
+    }
+    if (prefetch < 0) {
+      throw new IllegalArgumentException("--prefetch must be >= 0 (0 = prepare batches on the training thread), got "
+          + prefetch);
     }
     listeners = List.copyOf(listeners);
   }
@@ -72,6 +76,7 @@ public record TrainConfig(int epochs, int batchSize, float learningRate, Optimiz
     private boolean batchNormTraining;
     private float batchNormMomentum = 0.99f;
     private boolean skipBad;
+    private int prefetch = 2;
     private final List<TrainingListener> listeners = new ArrayList<>();
 
     public Builder setEpochs(int epochs) {
@@ -193,6 +198,12 @@ public record TrainConfig(int epochs, int batchSize, float learningRate, Optimiz
       return this;
     }
 
+    /** Batches prepared ahead on a background thread (default 2; 0 prepares them on the training thread). */
+    public Builder optPrefetch(int batches) {
+      this.prefetch = batches;
+      return this;
+    }
+
     public Builder addListener(TrainingListener listener) {
       this.listeners.add(listener);
       return this;
@@ -201,7 +212,7 @@ public record TrainConfig(int epochs, int batchSize, float learningRate, Optimiz
     public TrainConfig build() {
       return new TrainConfig(epochs, batchSize, learningRate, optimizer, schedule, freeze, unfreezeEvery,
           backboneLrMult, labelSmoothing, classWeights, seed, patience, monitor, featureCache, topK, augmentation,
-          checkpointDir, resume, batchNormTraining, batchNormMomentum, skipBad, listeners);
+          checkpointDir, resume, batchNormTraining, batchNormMomentum, skipBad, prefetch, listeners);
     }
   }
 }

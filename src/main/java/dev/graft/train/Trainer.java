@@ -125,7 +125,7 @@ public final class Trainer {
     VariableSnapshot bestWeights = null;
     boolean stoppedEarly = false;
     try (BatchStream stream = BatchStream.builder().setData(trainData).setBatchSize(config.batchSize())
-        .optSkipBad(config.skipBad())
+        .optSkipBad(config.skipBad()).optPrefetch(config.prefetch())
         .optSeed(config.seed()).optShuffle(true).optAugmentation(cache ? null : config.augmentation()).build()) {
       long stepsPerEpoch = stream.batchesPerEpoch();
       long totalSteps = stepsPerEpoch * config.epochs();
