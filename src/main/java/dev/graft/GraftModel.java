@@ -155,6 +155,10 @@ public final class GraftModel implements AutoCloseable {
     if (head == null) {
       throw new IllegalStateException("No new head: call replaceHead(HeadSpec) before train()");
     }
+    if (trained) {
+      throw new IllegalStateException("train() runs once per loaded model: its training ops are in the graph. "
+          + "Export this model and retrain the export, or load the model again for another run.");
+    }
     if (train.classNames().size() != headSpec.numClasses()) {
       throw new GraftException("The head has " + headSpec.numClasses() + " classes but the training data has "
           + train.classNames().size() + " " + train.classNames() + "; pass --classes or match the head to the data.");
@@ -197,9 +201,6 @@ public final class GraftModel implements AutoCloseable {
    * added again (its variables take their values when training starts).
    */
   private BatchNormTraining batchNormTraining(Set<String> trainedBackbone, float momentum) {
-    if (trained) {
-      throw new IllegalStateException("Batch-norm training must be chosen for the first train() call");
-    }
     BatchNormTraining rewrite = BatchNormTraining.rewrite(model.flatGraph(), trainedBackbone, momentum);
     if (rewrite.trainingFlag() == null) {
       return null;

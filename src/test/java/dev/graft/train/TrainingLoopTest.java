@@ -48,6 +48,18 @@ class TrainingLoopTest {
   }
 
   @Test
+  void aSecondTrainCallIsRefusedWithTheWayOut() {
+    try (GraftModel model = Graft.load(Path.of("savedmodels/fashion_cnn"))) {
+      model.replaceHead(HeadSpec.builder().setNumClasses(5).build());
+      LabeledData data = fashion("train", 64);
+      model.train(data, null, TrainConfig.builder().setEpochs(1).build());
+      IllegalStateException e = assertThrows(IllegalStateException.class,
+          () -> model.train(data, null, TrainConfig.builder().setEpochs(1).build()));
+      assertTrue(e.getMessage().contains("retrain the export"), e.getMessage());
+    }
+  }
+
+  @Test
   void earlyStoppingKeepsTheBestEpochsWeights() {
     LabeledData train = fashion("train", 512);
     int[] labels = LabeledDatas.labels(train);
