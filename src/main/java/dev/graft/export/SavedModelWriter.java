@@ -187,7 +187,7 @@ public final class SavedModelWriter {
         .putAllSignatureDef(signatures);
     meta.getMetaInfoDefBuilder().addTags("serve").setTensorflowVersion(TensorFlow.version());
     SavedModel model = SavedModel.newBuilder().setSavedModelSchemaVersion(1).addMetaGraphs(meta).build();
-    Files.write(dir.resolve("saved_model.pb"), model.toByteArray());
+    Files.write(dir.resolve("saved_model.pb"), DeterministicProto.toBytes(model));
   }
 
   private GraphDef withoutExcludedScopes(GraphDef def) {

@@ -1,5 +1,7 @@
 package dev.graft.tools;
 
+import dev.graft.export.DeterministicProto;
+
 import com.google.common.io.MoreFiles;
 import com.google.common.io.RecursiveDeleteOption;
 import java.io.IOException;

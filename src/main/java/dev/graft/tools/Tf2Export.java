@@ -4,9 +4,6 @@ import com.google.protobuf.ByteString;
 import dev.graft.export.SavedModelWriter;
 import dev.graft.graph.FunctionWriter;
 import dev.graft.graph.VariableIo;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -24,9 +21,7 @@ import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.FunctionDef;
 import org.tensorflow.proto.FunctionDefLibrary;
 import org.tensorflow.proto.GraphDef;
-import org.tensorflow.proto.MetaGraphDef;
 import org.tensorflow.proto.NodeDef;
-import org.tensorflow.proto.SavedModel;
 import org.tensorflow.proto.SignatureDef;
 import org.tensorflow.proto.TensorShapeProto;
 import org.tensorflow.types.TFloat32;
@@ -90,9 +85,9 @@ final class Tf2Export {
       } finally {
         values.forEach(Tensor::close);
       }
-      SavedModelWriter.of(graph, session).signature("serving_default", signature()).write(target);
+      SavedModelWriter.of(graph, session).excludeScope(ASSIGN_SCOPE).signature("serving_default", signature())
+          .write(target);
     }
-    rewriteWithout(target, ASSIGN_SCOPE + "/");
   }
 
   private SignatureDef signature() {
@@ -224,25 +219,5 @@ final class Tf2Export {
         .putAttr("shared_name", AttrValue.newBuilder()
             .setS(ByteString.copyFromUtf8(shared ? name : "")).build())
         .build();
-  }
-
-  /**
-   * Rewrites a written {@code saved_model.pb} without the helper nodes under {@code prefix} (no other
-   * node uses them) and with map entries in key order, so the same model gives the same bytes.
-   */
-  private static void rewriteWithout(Path target, String prefix) {
-    Path pb = target.resolve("saved_model.pb");
-    try {
-      SavedModel saved = SavedModel.parseFrom(Files.readAllBytes(pb));
-      SavedModel.Builder builder = saved.toBuilder();
-      for (MetaGraphDef.Builder meta : builder.getMetaGraphsBuilderList()) {
-        GraphDef.Builder graph = meta.getGraphDefBuilder();
-        List<NodeDef> kept = graph.getNodeList().stream().filter(n -> !n.getName().startsWith(prefix)).toList();
-        graph.clearNode().addAllNode(kept);
-      }
-      Files.write(pb, DeterministicProto.toBytes(builder.build()));
-    } catch (IOException e) {
-      throw new UncheckedIOException("Rewriting " + pb + " failed: " + e.getMessage(), e);
-    }
   }
 }

@@ -1,4 +1,4 @@
-package dev.graft.tools;
+package dev.graft.export;
 
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.Message;
@@ -11,11 +11,12 @@ import java.io.UncheckedIOException;
  * maps in hash order, which changes from one process to the next; sorted, the same model gives
  * the same bytes.
  */
-final class DeterministicProto {
+public final class DeterministicProto {
 
   private DeterministicProto() {}
 
-  static byte[] toBytes(Message message) {
+  /** The message's bytes, map entries sorted by key. */
+  public static byte[] toBytes(Message message) {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream(message.getSerializedSize());
     CodedOutputStream out = CodedOutputStream.newInstance(bytes);
     out.useDeterministicSerialization();
