@@ -30,12 +30,14 @@ final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--classes", description = "Keep these classes of the data, in the export's label order.") String classes;
   @Option(names = "--top-k", defaultValue = "3") int topK;
   @Option(names = "--skip-bad") boolean skipBad;
+  @Option(names = "--image-key", description = "TFRecord feature holding the encoded image.") String imageKey;
+  @Option(names = "--label-key", description = "TFRecord feature holding the int64 label.") String labelKey;
   @Option(names = "--json", description = "Print one JSON object.") boolean json;
 
   @Override
   public Integer call() throws Exception {
     try (ExportedModel export = new ExportedModel(model)) {
-      DataOptions.Builder options = DataOptions.builder().optTargetShape(export.exampleShape()).optSkipBad(skipBad);
+      DataOptions.Builder options = RetrainCommand.dataOptions(export.input, skipBad, imageKey, labelKey);
       if (classes != null) {
         options.optClasses(classes);
       }

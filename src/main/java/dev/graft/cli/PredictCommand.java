@@ -28,13 +28,14 @@ final class PredictCommand implements Callable<Integer> {
   @Option(names = "--model", required = true, description = "A Graft export (a version folder).") Path model;
   @Option(names = "--top", defaultValue = "3", description = "Classes to show per example.") int top;
   @Option(names = "--limit", defaultValue = "10", description = "Examples to show per input.") int limit;
+  @Option(names = "--label-key", description = "TFRecord feature holding the int64 label.") String labelKey;
   @Parameters(paramLabel = "INPUT", arity = "1..*", description = "Data specs as for --data of retrain.") List<String> inputs;
 
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     try (ExportedModel export = new ExportedModel(model)) {
-      DataOptions options = DataOptions.builder().optTargetShape(export.exampleShape()).build();
+      DataOptions options = RetrainCommand.dataOptions(export.input, false, null, labelKey).build();
       for (String input : inputs) {
         LabeledData data = DataSources.open(input, options);
         int n = Math.min(limit, data.size());

@@ -76,6 +76,10 @@ final class RetrainCommand implements Callable<Integer> {
   String classes;
 
   @Option(names = "--skip-bad", description = "Skip unreadable examples instead of stopping.") boolean skipBad;
+  @Option(names = "--image-key", description = "TFRecord feature holding the encoded image (default: image/encoded).")
+  String imageKey;
+  @Option(names = "--label-key", description = "TFRecord feature holding the int64 label (default: image/class/label).")
+  String labelKey;
 
   @Option(names = "--preprocess", defaultValue = "unit", description = "unit, symmetric, none or meanstd:M,../S,.. (default: ${DEFAULT-VALUE}).")
   String preprocess;
@@ -137,11 +141,7 @@ final class RetrainCommand implements Callable<Integer> {
     }
     try (GraftModel graft = Graft.load(model, loadOptions,
         new HeadLocator.Override(cutAt, layer))) {
-      long[] inputShape = graft.model().input().shape();
-      DataOptions.Builder options = DataOptions.builder().optSkipBad(skipBad);
-      if (inputShape != null && inputShape.length > 1) {
-        options.optTargetShape(Arrays.copyOfRange(inputShape, 1, inputShape.length));
-      }
+      DataOptions.Builder options = dataOptions(graft.model().input(), skipBad, imageKey, labelKey);
       if (classList != null) {
         options.optClasses(classList);
       }
@@ -200,6 +200,28 @@ final class RetrainCommand implements Callable<Integer> {
       printer.flush();
       return 0;
     }
+  }
+
+  /**
+   * Data options that fit a model input: images resized to its height, width and channels, or whole
+   * serialized tf.Examples for a string input (the model parses them itself).
+   */
+  static DataOptions.Builder dataOptions(dev.graft.model.TensorSpec input, boolean skipBad, String imageKey,
+      String labelKey) {
+    DataOptions.Builder options = DataOptions.builder().optSkipBad(skipBad);
+    long[] shape = input.shape();
+    if (input.dtype() == org.tensorflow.proto.DataType.DT_STRING) {
+      options.optRawExamples(true);
+    } else if (shape != null && shape.length > 1) {
+      options.optTargetShape(Arrays.copyOfRange(shape, 1, shape.length));
+    }
+    if (imageKey != null) {
+      options.optImageKey(imageKey);
+    }
+    if (labelKey != null) {
+      options.optLabelKey(labelKey);
+    }
+    return options;
   }
 
   private Map<String, Object> metadata(TrainConfig config, TrainResult result, Metrics test) {
