@@ -134,6 +134,15 @@ final class InspectCommand implements Callable<Integer> {
         "shape", t.shape() == null ? "unknown" : t.shape())).toList();
   }
 
+  private static String outputShape(LoadedModel loaded, GraphIndex index, String layer) {
+    String tensor = HeadLocator.layerOutput(index, layer);
+    if (tensor == null) {
+      return "?";
+    }
+    var op = loaded.graph().operation(GraphIndex.nodeOf(tensor));
+    return op == null ? "?" : op.output(GraphIndex.indexOf(tensor)).shape().toString().replace(" ", "");
+  }
+
   @SuppressWarnings("unchecked")
   private void printText(PrintWriter out, LoadedModel loaded, Map<String, Object> report) {
     out.printf("Model      %s (written by TensorFlow %s)%n", model, report.get("tfVersion"));
@@ -143,7 +152,9 @@ final class InspectCommand implements Callable<Integer> {
       s.outputs().forEach(t -> out.printf("  out  %-24s %-8s %s%n", t.key(), t.dtypeName(), t.shapeString()));
     }
     out.println();
-    out.printf("%-36s %-18s %10s  %-9s %s%n", "Layer", "Variables", "Params", "Trainable", "Policy " + report.get("trainPolicy"));
+    out.printf("%-36s %-16s %-10s %10s  %-9s %s%n", "Layer", "Output", "Variables", "Params", "Trainable",
+        "Policy " + report.get("trainPolicy"));
+    GraphIndex index = new GraphIndex(loaded.flatGraph());
     Map<String, long[]> params = new LinkedHashMap<>();
     Map<String, Boolean> trainedLayers = new LinkedHashMap<>();
     Map<String, Boolean> oldHead = new LinkedHashMap<>();
@@ -163,8 +174,8 @@ final class InspectCommand implements Callable<Integer> {
     }
     for (String layer : params.keySet()) {
       String role = oldHead.get(layer) ? "replaced (old head)" : trainedLayers.get(layer) ? "trains" : "frozen";
-      out.printf("%-36s %-18s %10d  %-9s %s%n", layer, counts.get(layer) + " vars", params.get(layer)[0],
-          params.get(layer)[1] > 0 ? "yes" : "no", role);
+      out.printf("%-36s %-16s %-10s %10d  %-9s %s%n", layer, outputShape(loaded, index, layer),
+          counts.get(layer) + " vars", params.get(layer)[0], params.get(layer)[1] > 0 ? "yes" : "no", role);
       if (variables) {
         for (Map<String, Object> v : (List<Map<String, Object>>) report.get("variables")) {
           if (v.get("layer").equals(layer)) {

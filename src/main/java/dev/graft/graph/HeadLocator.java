@@ -186,8 +186,19 @@ public final class HeadLocator {
     return name + ":" + output;
   }
 
-  /** The tensor a layer hands to the rest of the model: the last op under the layer's name read from outside. */
   private String layerOutput(String layer) {
+    String output = layerOutput(index, layer);
+    if (output == null) {
+      throw new GraftException("--cut-layer '" + layer + "' names no layer of the model; layers: " + layerNames());
+    }
+    return output;
+  }
+
+  /**
+   * The tensor a layer hands to the rest of the model: the last op under the layer's name that an op
+   * outside the layer reads; null when no op carries the layer's name.
+   */
+  public static String layerOutput(GraphIndex index, String layer) {
     String last = null;
     for (String name : index.order()) {
       if (!inLayer(name, layer)) {
@@ -202,9 +213,6 @@ public final class HeadLocator {
           }
         }
       }
-    }
-    if (last == null) {
-      throw new GraftException("--cut-layer '" + layer + "' names no layer of the model; layers: " + layerNames());
     }
     return last;
   }

@@ -20,8 +20,8 @@ class InspectCommandTest {
     assertEquals(0, r.exitCode(), r.err());
     assertTrue(r.out().contains("TensorFlow 2.11.0"), r.out());
     assertTrue(r.out().contains("100 per example"), r.out());
-    assertTrue(r.out().matches("(?s).*dense_1\\s+2 vars\\s+1010\\s+yes\\s+replaced \\(old head\\).*"), r.out());
-    assertTrue(r.out().matches("(?s).*\\ndense\\s+2 vars\\s+78500\\s+yes\\s+trains.*"), r.out());
+    assertTrue(r.out().matches("(?s).*dense_1\\s+\\[-1,10\\]\\s+2 vars\\s+1010\\s+yes\\s+replaced \\(old head\\).*"), r.out());
+    assertTrue(r.out().matches("(?s).*\\ndense\\s+\\[-1,100\\]\\s+2 vars\\s+78500\\s+yes\\s+trains.*"), r.out());
   }
 
   @Test
@@ -57,7 +57,7 @@ class InspectCommandTest {
     assertEquals(0, r.exitCode(), r.err());
     assertTrue(r.out().matches("(?s).*batch_normalization/moving_mean\\s+float\\s+\\[16\\]\\s+not trainable.*"), r.out());
     assertTrue(r.out().contains("(1568 per example)"), r.out());
-    assertTrue(r.out().matches("(?s).*\ndense\\s+2 vars\\s+100416\\s+yes\\s+replaced \\(old head\\).*"),
+    assertTrue(r.out().matches("(?s).*\ndense\\s+\\[-1,64\\]\\s+2 vars\\s+100416\\s+yes\\s+replaced \\(old head\\).*"),
         "cut before dense: dense becomes part of the old head\n" + r.out());
   }
 
