@@ -53,7 +53,8 @@ public final class ModelExporter {
   private static final String OUTPUTS = "graft_outputs";
   private static final String EXPORT_IO = "graft_export_io";
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ModelExporter.class);
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+      .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
 
   private final GraftModel source;
 

@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
@@ -43,6 +45,21 @@ class RetrainCommandTest {
     assertEquals(1, meta.get("options").get("epochs").asInt());
     assertEquals("head", meta.get("options").get("train").asText());
     assertTrue(meta.get("metrics").get("testAccuracy").asDouble() > 0.8);
+    assertKeysSorted(meta, "graft.json");
+  }
+
+  /** graft.json lists every object's keys in order, so that two exports of one model are byte-identical. */
+  private static void assertKeysSorted(JsonNode node, String where) {
+    if (node.isObject()) {
+      List<String> keys = new ArrayList<>();
+      node.fieldNames().forEachRemaining(keys::add);
+      assertEquals(keys.stream().sorted().toList(), keys, "keys of " + where);
+      node.fields().forEachRemaining(e -> assertKeysSorted(e.getValue(), where + "." + e.getKey()));
+    } else if (node.isArray()) {
+      for (int i = 0; i < node.size(); i++) {
+        assertKeysSorted(node.get(i), where + "[" + i + "]");
+      }
+    }
   }
 
   @Test
