@@ -60,6 +60,12 @@ public final class Batch implements AutoCloseable {
     return labelArray.clone();
   }
 
+  /** The label of example {@code i} of this batch, without copying the labels. */
+  public int label(int i) {
+    checkOpen();
+    return labelArray[i];
+  }
+
   /** Indices of the examples in the data the batch was drawn from (a copy). */
   public int[] indices() {
     checkOpen();

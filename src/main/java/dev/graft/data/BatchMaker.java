@@ -3,8 +3,10 @@ package dev.graft.data;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Queue;
 import java.util.Random;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
@@ -22,6 +24,8 @@ import org.tensorflow.types.TString;
 final class BatchMaker {
 
   private static final Logger LOG = LoggerFactory.getLogger(BatchMaker.class);
+  /** Spare read buffers kept: one per batch that can be in the making at once, with room. */
+  private static final int MAX_SPARE = 4;
 
   private final LabeledData data;
   private final long[] shape;
@@ -32,6 +36,11 @@ final class BatchMaker {
   private final ExecutorService workers;
   private final int workerCount;
   private final AtomicInteger skipped = new AtomicInteger();
+  /**
+   * Float buffers that batches were read into, kept for the next batches: {@link #pack} copies a batch into its
+   * tensor, so one buffer serves every batch, and a long run makes no garbage of batch size per step.
+   */
+  private final Queue<float[]> spare = new ConcurrentLinkedQueue<>();
 
   BatchMaker(LabeledData data, Augmentation augmentation, long seed, boolean skipBad, ExecutorService workers,
       int workerCount) {
@@ -67,7 +76,23 @@ final class BatchMaker {
   Batch make(int[] order, int from, int to, int epoch) {
     int n = to - from;
     boolean strings = data.kind() == ExampleKind.STRING;
-    float[] values = strings ? null : new float[n * exampleSize];
+    float[] values = strings ? null : borrow(n * exampleSize);
+    try {
+      return assemble(order, from, n, epoch, values);
+    } finally {
+      if (values != null && spare.size() < MAX_SPARE) {
+        spare.offer(values);
+      }
+    }
+  }
+
+  private float[] borrow(int length) {
+    float[] buffer = spare.poll();
+    return buffer != null && buffer.length >= length ? buffer : new float[length];
+  }
+
+  private Batch assemble(int[] order, int from, int n, int epoch, float[] values) {
+    boolean strings = values == null;
     byte[][] bytes = strings ? new byte[n][] : null;
     boolean[] ok = new boolean[n];
     if (workers == null || n < 2 * workerCount) {
