@@ -186,6 +186,9 @@ final class RetrainCommand implements Callable<Integer> {
           metrics == null ? null : metrics.confusion(), graft.classNames());
       printer.printf("%nresult   validation accuracy %.4f, loss %.4f, top-%d %.4f on %d examples (best epoch %d)%n",
           metrics.accuracy(), metrics.loss(), metrics.topK(), metrics.topKAccuracy(), metrics.count(), result.bestEpoch());
+      printer.printf("device   %s%n", result.devices().isEmpty() ? "not reported by TensorFlow"
+          : String.join(", ", result.devices()) + (result.devices().stream().anyMatch(d -> d.startsWith("GPU"))
+              ? "" : " (no GPU in use)"));
       if (skipBad) {
         printer.printf("skipped  %d unreadable items while opening the data, %d while training%n",
             skippedOpening, result.skippedWhileTraining());

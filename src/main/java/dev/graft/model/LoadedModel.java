@@ -18,6 +18,7 @@ import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Session;
 import org.tensorflow.exceptions.TensorFlowException;
 import org.tensorflow.proto.ConfigProto;
+import org.tensorflow.proto.GPUOptions;
 import org.tensorflow.proto.GraphDef;
 import org.tensorflow.proto.NodeDef;
 import org.tensorflow.proto.TensorShapeProto;
@@ -92,9 +93,14 @@ public final class LoadedModel implements AutoCloseable {
       return new LoadOptions(tag, signature, intraOp, interOp);
     }
 
+    /**
+     * The session's settings: the thread counts; ops without a kernel for the device TensorFlow picked (a GPU when
+     * it reports one) fall back to the CPU; GPU memory is taken as needed, not all at once.
+     */
     ConfigProto sessionConfig() {
       return ConfigProto.newBuilder().setIntraOpParallelismThreads(intraOpThreads)
-          .setInterOpParallelismThreads(interOpThreads).build();
+          .setInterOpParallelismThreads(interOpThreads).setAllowSoftPlacement(true)
+          .setGpuOptions(GPUOptions.newBuilder().setAllowGrowth(true)).build();
     }
   }
 

@@ -11,6 +11,8 @@ import java.util.List;
  * @param validation metrics of the final weights on the validation data, or null without it
  * @param featureCacheUsed whether backbone features were computed once and reused
  * @param skippedWhileTraining training items that turned out unreadable and were skipped (with skip-bad)
+ * @param devices the devices TensorFlow ran the training step's ops on, busiest first, as TensorFlow names them
+ *     ({@code CPU:0}, {@code GPU:0}); a GPU appears when TensorFlow reports one and places ops there
  */
 public record TrainResult(List<EpochMetrics> history, int bestEpoch, boolean stoppedEarly, Metrics validation,
-    boolean featureCacheUsed, int skippedWhileTraining) {}
+    boolean featureCacheUsed, int skippedWhileTraining, List<String> devices) {}

@@ -12,14 +12,23 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tensorflow.GraphOperation;
+import org.tensorflow.Output;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.Tensor;
+import org.tensorflow.proto.DeviceStepStats;
+import org.tensorflow.proto.NodeExecStats;
+import org.tensorflow.proto.RunMetadata;
+import org.tensorflow.proto.RunOptions;
+import org.tensorflow.proto.StepStats;
 import org.tensorflow.types.TBool;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt64;
@@ -35,12 +44,19 @@ public final class Trainer {
 
   private static final Logger log = LoggerFactory.getLogger(Trainer.class);
   private static final int EVAL_BATCH = 256;
+  /** The first step's options: TensorFlow records which device ran each op (no GPU profiler needed). */
+  private static final RunOptions TRACE =
+      RunOptions.newBuilder().setTraceLevel(RunOptions.TraceLevel.SOFTWARE_TRACE).build();
+  private static final Pattern DEVICE = Pattern.compile("device:([A-Za-z_]+:\\d+)");
 
   private final TrainTarget target;
   private final TrainConfig config;
   private final TrainingGraph ops;
   private final Set<String> headVariables;
   private final CheckpointStore checkpoints;
+  private float[] probabilityBuffer = new float[0];
+  /** The devices the first training step ran on; null until it ran. */
+  private List<String> devices;
 
   private Trainer(TrainTarget target, TrainConfig config) {
     this.target = target;
@@ -126,7 +142,8 @@ public final class Trainer {
     boolean stoppedEarly = false;
     try (BatchStream stream = BatchStream.builder().setData(trainData).setBatchSize(config.batchSize())
         .optSkipBad(config.skipBad()).optPrefetch(config.prefetch())
-        .optSeed(config.seed()).optShuffle(true).optAugmentation(cache ? null : config.augmentation()).build()) {
+        .optSeed(config.seed()).optShuffle(true).optAugmentation(cache ? null : config.augmentation()).build();
+        BatchStream valStream = valData == null ? null : evalStream(valData)) {
       long stepsPerEpoch = stream.batchesPerEpoch();
       long totalSteps = stepsPerEpoch * config.epochs();
       config.listeners().forEach(l -> l.onTrainStart(config.epochs(), (int) stepsPerEpoch));
@@ -134,7 +151,7 @@ public final class Trainer {
       for (int epoch = startEpoch; epoch < config.epochs(); epoch++) {
         Set<String> trained = new LinkedHashSet<>(headVariables);
         trained.addAll(config.freeze().selectAt(epoch, config.unfreezeEvery(), target.layers(), target.layerVariables()));
-        EpochMetrics metrics = runEpoch(stream, epoch, trained, feedName, valData, stepsPerEpoch, totalSteps,
+        EpochMetrics metrics = runEpoch(stream, epoch, trained, feedName, valStream, stepsPerEpoch, totalSteps,
             epoch == 0 ? cacheSeconds : 0);
         history.add(metrics);
         double score = config.monitor().equals("val_loss") ? -metrics.valLoss() : metrics.valAccuracy();
@@ -164,9 +181,9 @@ public final class Trainer {
       if (valData == null) {
         bestEpoch = history.size();
       }
-      Metrics finalMetrics = valData == null ? null : evaluate(valData, feedName);
+      Metrics finalMetrics = valStream == null ? null : evaluate(valStream, feedName);
       TrainResult result = new TrainResult(List.copyOf(history), bestEpoch, stoppedEarly, finalMetrics, cache,
-          stream.skipped());
+          stream.skipped(), devices == null ? List.of() : devices);
       config.listeners().forEach(l -> l.onTrainEnd(result));
       return result;
     } finally {
@@ -174,6 +191,36 @@ public final class Trainer {
         bestWeights.close();
       }
     }
+  }
+
+  /** The devices that ran ops in {@code stats}, as {@code TYPE:index}, busiest (most op time) first. */
+  static List<String> devicesOf(StepStats stats) {
+    if (stats == null) {
+      return List.of();
+    }
+    Map<String, Long> busy = new LinkedHashMap<>();
+    for (DeviceStepStats device : stats.getDevStatsList()) {
+      Matcher m = DEVICE.matcher(device.getDevice());
+      if (!m.find() || device.getNodeStatsCount() == 0) {
+        continue;
+      }
+      long micros = 1;
+      for (NodeExecStats node : device.getNodeStatsList()) {
+        micros += node.getAllEndRelMicros();
+      }
+      busy.merge(m.group(1).toUpperCase(Locale.ROOT), micros, Long::sum);
+    }
+    return busy.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+        .map(Map.Entry::getKey).toList();
+  }
+
+  /** The output {@code ref} names: {@code op:index}, or {@code op} for its first output. */
+  private Output<?> output(String ref) {
+    int colon = ref.lastIndexOf(':');
+    if (colon < 0) {
+      return target.graph().operationOrThrow(ref).output(0);
+    }
+    return target.graph().operationOrThrow(ref.substring(0, colon)).output(Integer.parseInt(ref.substring(colon + 1)));
   }
 
   private static String tensorName(String ref) {
@@ -188,7 +235,7 @@ public final class Trainer {
   }
 
   private EpochMetrics runEpoch(BatchStream stream, int epoch, Set<String> trained, String feedName,
-      LabeledData valData, long stepsPerEpoch, long totalSteps, double extraSeconds) {
+      BatchStream valStream, long stepsPerEpoch, long totalSteps, double extraSeconds) {
     long start = System.nanoTime() - (long) (extraSeconds * 1e9);
     String step = ops.stepTarget(trained, target.stateUpdates());
     config.listeners().forEach(l -> l.onEpochStart(epoch + 1));
@@ -198,40 +245,57 @@ public final class Trainer {
     float lr = 0;
     int batchIndex = 0;
     long globalStep = epoch * stepsPerEpoch;
-    try (BatchIterator batches = stream.epoch(epoch)) {
+    // Feeds and fetches resolved once: a step then parses no names.
+    Output<?> feed = output(feedName);
+    Output<?> labels = output(ops.labels);
+    Output<?> lrHead = output(ops.lrHead);
+    Output<?> lrBackbone = output(ops.lrBackbone);
+    Output<?> beta1Power = output(ops.beta1Power);
+    Output<?> beta2Power = output(ops.beta2Power);
+    Output<?> trainingFlag = target.trainingFlag() == null ? null : output(target.trainingFlag());
+    Output<?> dropoutRate = target.head().dropoutRate() == null ? null : output(target.head().dropoutRate());
+    Output<?> dropoutSeed = target.head().dropoutRate() == null ? null : output(target.head().dropoutSeed());
+    Output<?> loss = output(ops.loss);
+    Output<?> probabilities = output(target.head().probabilities());
+    GraphOperation stepOp = target.graph().operationOrThrow(step);
+    try (BatchIterator batches = stream.epoch(epoch); StepScalars scalars = new StepScalars(config.seed())) {
       while (batches.hasNext()) {
         try (Batch batch = batches.next()) {
           lr = (float) (config.learningRate() * config.schedule().factor(globalStep, totalSteps, stepsPerEpoch));
           long t = globalStep + 1;
-          try (TFloat32 lrHead = TFloat32.scalarOf(lr);
-              TFloat32 lrBackbone = TFloat32.scalarOf(lr * config.backboneLrMult());
-              TFloat32 b1 = TFloat32.scalarOf((float) Math.pow(config.optimizer().beta1(), t));
-              TFloat32 b2 = TFloat32.scalarOf((float) Math.pow(config.optimizer().beta2(), t));
-              TFloat32 rate = TFloat32.scalarOf(target.head().dropoutRate() == null ? 0 : dropout());
-              TInt64 seed = TInt64.vectorOf(config.seed(), globalStep);
-              TBool trainingFlag = TBool.scalarOf(true)) {
-            Session.Runner runner = target.session().runner()
-                .feed(feedName, batch.features()).feed(ops.labels, batch.labels())
-                .feed(ops.lrHead, lrHead).feed(ops.lrBackbone, lrBackbone)
-                .feed(ops.beta1Power, b1).feed(ops.beta2Power, b2);
-            if (target.trainingFlag() != null) {
-              runner.feed(target.trainingFlag(), trainingFlag);
+          scalars.set(lr, (float) (lr * config.backboneLrMult()), (float) Math.pow(config.optimizer().beta1(), t),
+              (float) Math.pow(config.optimizer().beta2(), t), target.head().dropoutRate() == null ? 0 : dropout(),
+              globalStep);
+          Session.Runner runner = target.session().runner()
+              .feed(feed, batch.features()).feed(labels, batch.labels())
+              .feed(lrHead, scalars.lrHead).feed(lrBackbone, scalars.lrBackbone)
+              .feed(beta1Power, scalars.beta1Power).feed(beta2Power, scalars.beta2Power);
+          if (trainingFlag != null) {
+            runner.feed(trainingFlag, scalars.training);
+          }
+          if (dropoutRate != null) {
+            runner.feed(dropoutRate, scalars.dropoutRate).feed(dropoutSeed, scalars.dropoutSeed);
+          }
+          boolean trace = devices == null;
+          if (trace) {
+            runner.setOptions(TRACE);
+          }
+          try (Result result = trace ? runner.fetch(loss).fetch(probabilities).addTarget(stepOp).runAndFetchMetadata()
+              : runner.fetch(loss).fetch(probabilities).addTarget(stepOp).run()) {
+            if (trace) {
+              devices = devicesOf(result.getMetadata().map(RunMetadata::getStepStats).orElse(null));
+              log.info("Training runs on {}", devices.isEmpty() ? "a device TensorFlow did not name" : devices);
             }
-            if (target.head().dropoutRate() != null) {
-              runner.feed(target.head().dropoutRate(), rate).feed(target.head().dropoutSeed(), seed);
+            float lossValue = ((TFloat32) result.get(0)).getFloat();
+            if (!Float.isFinite(lossValue)) {
+              throw new GraftException("The training loss became " + lossValue + " at epoch " + (epoch + 1) + ", batch "
+                  + (batchIndex + 1) + ". Training stopped; the weights are no longer usable. Lower --lr (now "
+                  + config.learningRate() + "), check the data for NaN values, or use --label-smoothing.");
             }
-            try (Result result = runner.fetch(ops.loss).fetch(target.head().probabilities()).addTarget(step).run()) {
-              float loss = ((TFloat32) result.get(0)).getFloat();
-              if (!Float.isFinite(loss)) {
-                throw new GraftException("The training loss became " + loss + " at epoch " + (epoch + 1) + ", batch "
-                    + (batchIndex + 1) + ". Training stopped; the weights are no longer usable. Lower --lr (now "
-                    + config.learningRate() + "), check the data for NaN values, or use --label-smoothing.");
-              }
-              int n = batch.size();
-              lossSum += (double) loss * n;
-              correct += correctCount(result.get(1), batch.labelArray(), n);
-              seen += n;
-            }
+            int n = batch.size();
+            lossSum += (double) lossValue * n;
+            correct += correctCount(result.get(1), batch, n);
+            seen += n;
           }
           batchIndex++;
           globalStep++;
@@ -244,7 +308,7 @@ public final class Trainer {
       }
     }
     double trainSeconds = (System.nanoTime() - start) / 1e9;
-    Metrics val = valData == null ? null : evaluate(valData, feedName);
+    Metrics val = valStream == null ? null : evaluate(valStream, feedName);
     double seconds = (System.nanoTime() - start) / 1e9;
     return new EpochMetrics(epoch + 1, lossSum / seen, (double) correct / seen,
         val == null ? Double.NaN : val.loss(), val == null ? Double.NaN : val.accuracy(),
@@ -255,10 +319,44 @@ public final class Trainer {
     return target.dropout();
   }
 
-  private int correctCount(Tensor probabilities, int[] labels, int n) {
-    float[] p = new float[n * target.numClasses()];
-    probabilities.asRawTensor().data().asFloats().read(p);
+  /**
+   * The scalars every training step feeds, made once per epoch and rewritten in place before each step: a step
+   * then allocates no tensors beyond its batch, and a long run makes little garbage.
+   */
+  private static final class StepScalars implements AutoCloseable {
+    final TFloat32 lrHead = TFloat32.scalarOf(0);
+    final TFloat32 lrBackbone = TFloat32.scalarOf(0);
+    final TFloat32 beta1Power = TFloat32.scalarOf(0);
+    final TFloat32 beta2Power = TFloat32.scalarOf(0);
+    final TFloat32 dropoutRate = TFloat32.scalarOf(0);
+    /** The stateless dropout's seed: the run's seed and the global step. */
+    final TInt64 dropoutSeed;
+    final TBool training = TBool.scalarOf(true);
+
+    StepScalars(long seed) {
+      dropoutSeed = TInt64.vectorOf(seed, 0);
+    }
+
+    void set(float lr, float backboneLr, float beta1Power, float beta2Power, float dropout, long globalStep) {
+      lrHead.setFloat(lr);
+      lrBackbone.setFloat(backboneLr);
+      this.beta1Power.setFloat(beta1Power);
+      this.beta2Power.setFloat(beta2Power);
+      dropoutRate.setFloat(dropout);
+      dropoutSeed.setLong(globalStep, 1);
+    }
+
+    @Override
+    public void close() {
+      for (Tensor t : new Tensor[] {lrHead, lrBackbone, beta1Power, beta2Power, dropoutRate, dropoutSeed, training}) {
+        t.close();
+      }
+    }
+  }
+
+  private int correctCount(Tensor probabilities, Batch batch, int n) {
     int k = target.numClasses();
+    float[] p = probabilitiesOf(probabilities, n);
     int correct = 0;
     for (int i = 0; i < n; i++) {
       int best = 0;
@@ -267,26 +365,38 @@ public final class Trainer {
           best = c;
         }
       }
-      if (best == labels[i]) {
+      if (best == batch.label(i)) {
         correct++;
       }
     }
     return correct;
   }
 
-  /** Metrics of the current weights on data fed at {@code feedName} (no dropout). */
-  private Metrics evaluate(LabeledData data, String feedName) {
-    Metrics metrics = new Metrics(target.numClasses(), config.topK());
-    try (BatchStream stream = BatchStream.builder().setData(data).setBatchSize(EVAL_BATCH).optShuffle(false)
+  /** The probabilities of {@code n} examples, read into a buffer that every step reuses. */
+  private float[] probabilitiesOf(Tensor probabilities, int n) {
+    int length = n * target.numClasses();
+    if (probabilityBuffer.length < length) {
+      probabilityBuffer = new float[length];
+    }
+    probabilities.asRawTensor().data().asFloats().read(probabilityBuffer, 0, length);
+    return probabilityBuffer;
+  }
+
+  /** The stream that evaluates {@code data}: in order, one for the whole run. */
+  private BatchStream evalStream(LabeledData data) {
+    return BatchStream.builder().setData(data).setBatchSize(EVAL_BATCH).optShuffle(false)
         .optSkipBad(config.skipBad()).build();
-        BatchIterator batches = stream.epoch(0)) {
+  }
+
+  /** Metrics of the current weights on the examples of {@code stream} fed at {@code feedName} (no dropout). */
+  private Metrics evaluate(BatchStream stream, String feedName) {
+    Metrics metrics = new Metrics(target.numClasses(), config.topK());
+    try (BatchIterator batches = stream.epoch(0)) {
       while (batches.hasNext()) {
         try (Batch batch = batches.next();
             Result result = target.session().runner().feed(feedName, batch.features())
                 .fetch(target.head().probabilities()).run()) {
-          float[] p = new float[batch.size() * target.numClasses()];
-          result.get(0).asRawTensor().data().asFloats().read(p);
-          metrics.add(p, batch.labelArray(), batch.size());
+          metrics.add(probabilitiesOf(result.get(0), batch.size()), batch.labelArray(), batch.size());
         }
       }
     }

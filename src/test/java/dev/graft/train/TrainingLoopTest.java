@@ -23,6 +23,9 @@ import java.util.Random;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.tensorflow.proto.DeviceStepStats;
+import org.tensorflow.proto.NodeExecStats;
+import org.tensorflow.proto.StepStats;
 
 /** Gradual unfreezing, early stopping with best weights, the NaN guard and a second round of transfer. */
 class TrainingLoopTest {
@@ -36,6 +39,20 @@ class TrainingLoopTest {
   }
 
   @Test
+  void devicesAreReadFromStepStatsBusiestFirst() {
+    StepStats stats = StepStats.newBuilder()
+        .addDevStats(DeviceStepStats.newBuilder().setDevice("/job:localhost/replica:0/task:0/device:CPU:0")
+            .addNodeStats(NodeExecStats.newBuilder().setAllEndRelMicros(40)))
+        .addDevStats(DeviceStepStats.newBuilder().setDevice("/job:localhost/replica:0/task:0/device:GPU:0")
+            .addNodeStats(NodeExecStats.newBuilder().setAllEndRelMicros(900))
+            .addNodeStats(NodeExecStats.newBuilder().setAllEndRelMicros(100)))
+        .addDevStats(DeviceStepStats.newBuilder().setDevice("/job:localhost/replica:0/task:0/device:GPU:1"))
+        .build();
+    assertEquals(List.of("GPU:0", "CPU:0"), Trainer.devicesOf(stats), "GPU:1 ran nothing");
+    assertEquals(List.of(), Trainer.devicesOf(null));
+  }
+
+  @Test
   void gradualUnfreezingAddsOneLayerFromTheTopEachStage() {
     try (GraftModel model = Graft.load(Path.of("savedmodels/fashion_cnn"), HeadLocator.Override.layer("flatten"))) {
       model.replaceHead(HeadSpec.builder().setNumClasses(5).build());
@@ -44,6 +61,7 @@ class TrainingLoopTest {
           .optFreeze(FreezePolicy.all()).optUnfreezeEvery(1).build());
       assertEquals(List.of(2, 4, 6), result.history().stream().map(EpochMetrics::trainedVariables).toList());
       assertTrue(!result.featureCacheUsed());
+      assertEquals(List.of("CPU:0"), result.devices(), "this machine has no GPU: TensorFlow must say the CPU ran");
     }
   }
 
