@@ -66,6 +66,12 @@ public final class Batch implements AutoCloseable {
     return labelArray[i];
   }
 
+  /** The index of example {@code i} of this batch in the data it was drawn from, without copying. */
+  public int index(int i) {
+    checkOpen();
+    return indices[i];
+  }
+
   /** Indices of the examples in the data the batch was drawn from (a copy). */
   public int[] indices() {
     checkOpen();

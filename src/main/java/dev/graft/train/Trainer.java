@@ -5,7 +5,6 @@ import dev.graft.data.Batch;
 import dev.graft.data.BatchIterator;
 import dev.graft.data.BatchStream;
 import dev.graft.data.LabeledData;
-import dev.graft.data.LabeledDatas;
 import dev.graft.graph.VariableSnapshot;
 import dev.graft.head.HeadBuilder;
 import java.util.ArrayList;
@@ -183,7 +182,7 @@ public final class Trainer {
       }
       Metrics finalMetrics = valStream == null ? null : evaluate(valStream, feedName);
       TrainResult result = new TrainResult(List.copyOf(history), bestEpoch, stoppedEarly, finalMetrics, cache,
-          stream.skipped(), devices == null ? List.of() : devices);
+          train.size() - trainData.size() + stream.skipped(), devices == null ? List.of() : devices);
       config.listeners().forEach(l -> l.onTrainEnd(result));
       return result;
     } finally {
@@ -403,26 +402,26 @@ public final class Trainer {
     return metrics;
   }
 
-  /** The backbone features of every example, computed once, as in-memory data. */
+  /**
+   * The backbone features of every example, computed in one pass, as in-memory data; examples skipped as
+   * unreadable are left out.
+   */
   private LabeledData features(LabeledData data) {
     long start = System.nanoTime();
-    int size = (int) target.featureSize();
-    float[] values = new float[Math.multiplyExact(data.size(), size)];
-    int offset = 0;
-    try (BatchStream stream = BatchStream.builder().setData(data).setBatchSize(EVAL_BATCH).optShuffle(false)
-        .optSkipBad(config.skipBad()).build();
-        BatchIterator batches = stream.epoch(0)) {
+    FeatureCache cache = new FeatureCache(data.size(), (int) target.featureSize());
+    Output<?> input = output(target.input());
+    Output<?> features = output(target.features());
+    try (BatchStream stream = evalStream(data); BatchIterator batches = stream.epoch(0)) {
       while (batches.hasNext()) {
         try (Batch batch = batches.next();
-            Result result = target.session().runner().feed(target.input(), batch.features())
-                .fetch(target.features()).run()) {
-          int n = batch.size() * size;
-          result.get(0).asRawTensor().data().asFloats().read(values, offset, n);
-          offset += n;
+            Result result = target.session().runner().feed(input, batch.features()).fetch(features).run()) {
+          cache.put(batch, result.get(0));
         }
       }
     }
-    log.info("Cached backbone features of {} examples in {} ms", data.size(), (System.nanoTime() - start) / 1_000_000);
-    return LabeledDatas.inMemory(values, new long[] {size}, LabeledDatas.labels(data), data.classNames());
+    log.info("Cached backbone features of {} examples in {} ms", cache.count(),
+        (System.nanoTime() - start) / 1_000_000);
+    return cache.toData(data);
   }
+
 }

@@ -39,6 +39,40 @@ class TrainingLoopTest {
   }
 
   @Test
+  void cachedFeaturesStayWithTheirLabelsWhenAnExampleIsSkipped() {
+    LabeledData data = fashion("train", 200);
+    int bad = 17;
+    LabeledData breaksOnRead = new LabeledData() {
+      @Override public int size() { return data.size(); }
+      @Override public long[] exampleShape() { return data.exampleShape(); }
+      @Override public dev.graft.data.ExampleKind kind() { return data.kind(); }
+      @Override public List<String> classNames() { return data.classNames(); }
+      @Override public int label(int index) { return data.label(index); }
+      @Override public void readFloats(int index, float[] dst, int offset) {
+        if (index == bad) {
+          throw new dev.graft.data.DataException("example " + index, "unreadable on purpose");
+        }
+        data.readFloats(index, dst, offset);
+      }
+    };
+    int[] good = IntStream.range(0, data.size()).filter(i -> i != bad).toArray();
+    TrainResult skipped = trainHeadOnly(breaksOnRead);
+    TrainResult without = trainHeadOnly(LabeledDatas.subset(data, good));
+    assertTrue(skipped.featureCacheUsed());
+    assertEquals(1, skipped.skippedWhileTraining());
+    assertEquals(without.history().stream().map(EpochMetrics::trainLoss).toList(),
+        skipped.history().stream().map(EpochMetrics::trainLoss).toList(),
+        "skipping example " + bad + " must train exactly as the data without it");
+  }
+
+  private static TrainResult trainHeadOnly(LabeledData data) {
+    try (GraftModel model = Graft.load(Path.of("savedmodels/fashion_cnn"), HeadLocator.Override.layer("flatten"))) {
+      model.replaceHead(HeadSpec.builder().setNumClasses(5).build());
+      return model.train(data, null, TrainConfig.builder().setEpochs(2).optSkipBad(true).build());
+    }
+  }
+
+  @Test
   void devicesAreReadFromStepStatsBusiestFirst() {
     StepStats stats = StepStats.newBuilder()
         .addDevStats(DeviceStepStats.newBuilder().setDevice("/job:localhost/replica:0/task:0/device:CPU:0")
