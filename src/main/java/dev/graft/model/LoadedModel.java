@@ -11,6 +11,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tensorflow.Graph;
@@ -36,6 +37,8 @@ import org.tensorflow.proto.TensorShapeProto;
 public final class LoadedModel implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(LoadedModel.class);
+  /** Intra-op threads of the first session this class opened (-1: none yet); TensorFlow keeps that pool. */
+  private static final AtomicInteger FIRST_INTRA_OP_THREADS = new AtomicInteger(-1);
 
   /** Where the loaded model's variables are read and written; no op of a SavedModel uses this prefix. */
   public static final String VARIABLE_IO_SCOPE = "graft_vars";
@@ -66,8 +69,10 @@ public final class LoadedModel implements AutoCloseable {
    *
    * @param tag the meta graph tag
    * @param signature the signature key
-   * @param intraOpThreads threads inside one op (0: TensorFlow's choice, one per core)
-   * @param interOpThreads ops run at once (0: TensorFlow's choice)
+   * @param intraOpThreads threads inside one op (0: TensorFlow's choice, one per core). TensorFlow makes one
+   *     intra-op pool per process, with the count of the first session opened in it; a later load that asks for
+   *     another count logs a warning and runs on that pool
+   * @param interOpThreads ops run at once (0: TensorFlow's choice); each session has its own pool
    */
   public record LoadOptions(String tag, String signature, int intraOpThreads, int interOpThreads) {
 
@@ -99,7 +104,7 @@ public final class LoadedModel implements AutoCloseable {
      */
     ConfigProto sessionConfig() {
       return ConfigProto.newBuilder().setIntraOpParallelismThreads(intraOpThreads)
-          .setInterOpParallelismThreads(interOpThreads).setAllowSoftPlacement(true)
+          .setInterOpParallelismThreads(interOpThreads).setUsePerSessionThreads(true).setAllowSoftPlacement(true)
           .setGpuOptions(GPUOptions.newBuilder().setAllowGrowth(true)).build();
     }
   }
@@ -124,6 +129,7 @@ public final class LoadedModel implements AutoCloseable {
     Session session = null;
     try {
       graph.importGraphDef(flat);
+      warnIfIntraOpPoolDiffers(options.intraOpThreads());
       session = new Session(graph, options.sessionConfig());
       LoadedModel model = new LoadedModel(dir, signature, flat, variables, graph, session, options.sessionConfig());
       model.restoreFrom(path, options.tag());
@@ -134,6 +140,15 @@ public final class LoadedModel implements AutoCloseable {
       }
       graph.close();
       throw e;
+    }
+  }
+
+  private static void warnIfIntraOpPoolDiffers(int requested) {
+    int first = FIRST_INTRA_OP_THREADS.compareAndExchange(-1, requested);
+    if (first != -1 && first != requested) {
+      log.warn("This process's first TensorFlow session set {} intra-op threads, and TensorFlow keeps that pool for "
+          + "every session of the process; the {} asked for now apply only in a new process (0 = TensorFlow's "
+          + "choice)", first, requested);
     }
   }
 
