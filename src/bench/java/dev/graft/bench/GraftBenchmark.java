@@ -33,7 +33,7 @@ import picocli.CommandLine.Option;
 public final class GraftBenchmark implements Callable<Integer> {
 
   /** The thread setting this benchmark found best on the 2-core machine (README, "Benchmark"). */
-  static final String DEFAULT_THREADS = "1,1";
+  static final String DEFAULT_THREADS = "2,1";
 
   @Option(names = "--model", defaultValue = "savedmodels/fashion_cnn", description = "SavedModel (default: ${DEFAULT-VALUE}).")
   Path model;
@@ -114,7 +114,10 @@ public final class GraftBenchmark implements Callable<Integer> {
       }
       for (ThreadSetting setting : order) {
         String label = "round " + (round + 1) + ", threads " + setting + ": ";
-        byRound.computeIfAbsent(setting, k -> new ArrayList<>()).add(runs.run(setting, what -> progress(label + what)));
+        // Each setting in its own JVM: TensorFlow's intra-op pool is the first session's, process-wide.
+        progress(label + "own JVM");
+        byRound.computeIfAbsent(setting, k -> new ArrayList<>()).add(SettingRun.inChildJvm(model, setting, headEpochs,
+            fineTuneExamples, rounds, policies));
       }
     }
     List<GraftRuns.SettingResult> results = settings.stream()

@@ -63,10 +63,20 @@ final class GraftRuns {
    *
    * @param bareCachedEpochSeconds one pass of the bare loop over the cached features (TensorFlow's share of a
    *     cached epoch)
+   * @param backboneFlops FLOPs per example of the backbone's forward pass to the features
+   * @param cachedStepFlops FLOPs per example of the head's training step on cached features
    */
   record HeadOnly(String head, int examples, int epochs, double firstEpochExPerSec, double firstEpochSeconds,
       double cachedEpochSeconds, double cachedExPerSec, double bareCachedEpochSeconds, double testAccuracy,
-      StepProfile profile, double backboneAfterExPerSec) {
+      StepProfile profile, double backboneAfterExPerSec, double backboneFlops, double cachedStepFlops) {
+
+    /**
+     * The least share of epoch 1 that a cached epoch can take when both run at the same FLOP/s: a cached epoch does
+     * the head's step, epoch 1 the backbone's pass as well.
+     */
+    double cachedShareFloor() {
+      return cachedStepFlops / (backboneFlops + cachedStepFlops);
+    }
 
     /** Means of the figures of runs of the same head (epochs add up; profile and accuracy of the first run). */
     static HeadOnly mean(List<HeadOnly> all) {
@@ -75,7 +85,7 @@ final class GraftRuns {
           avg(all, HeadOnly::firstEpochExPerSec), avg(all, HeadOnly::firstEpochSeconds),
           avg(all, HeadOnly::cachedEpochSeconds), avg(all, HeadOnly::cachedExPerSec),
           avg(all, HeadOnly::bareCachedEpochSeconds), first.testAccuracy(), first.profile(),
-          avg(all, HeadOnly::backboneAfterExPerSec));
+          avg(all, HeadOnly::backboneAfterExPerSec), first.backboneFlops(), first.cachedStepFlops());
     }
   }
 
@@ -228,12 +238,19 @@ final class GraftRuns {
       double cachedExPerSec = later.stream().mapToDouble(EpochMetrics::examplesPerSecond).average().orElseThrow();
       double bareSeconds;
       StepProfile profile;
+      double cachedStepFlops;
+      String features = model.cut().features();
+      String featuresOp = features.contains(":") ? features.substring(0, features.indexOf(':')) : features;
       try (BenchData.Premade batches = BenchData.premade(backbone.features(), new long[] {backbone.featureSize()},
           backbone.labels(), BATCH)) {
         BareLoop bare = new BareLoop(model, model.cut().features());
         bareSeconds = bare.passSeconds(batches, BARE_WARMUP);
         profile = bare.profile(batches);
+        cachedStepFlops = StepFlops.count(model.model().graph(), bare.roots(), BareLoop.SCOPE + "/gradients", BATCH,
+            java.util.Set.of(featuresOp)).stepPerExample();
       }
+      double backboneFlops = StepFlops.count(model.model().graph(), List.of(features), BareLoop.SCOPE + "/gradients",
+          BATCH).forwardPerExample();
       double accuracy = model.evaluate(data.test(), 1).accuracy();
       double after;
       try (BenchData.Premade batches = BenchData.premade(data.train(), CACHE_BATCH)) {
@@ -241,7 +258,7 @@ final class GraftRuns {
       }
       String head = spec.hidden().isEmpty() ? "Dense(5)" : "Dense(" + spec.hidden().get(0) + ")+Dense(5)";
       return new HeadOnly(head, data.train().size(), h.size(), h.get(0).examplesPerSecond(), h.get(0).seconds(),
-          cachedSeconds, cachedExPerSec, bareSeconds, accuracy, profile, after);
+          cachedSeconds, cachedExPerSec, bareSeconds, accuracy, profile, after, backboneFlops, cachedStepFlops);
     }
   }
 

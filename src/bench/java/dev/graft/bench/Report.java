@@ -118,6 +118,10 @@ final class Report {
     t.row("2" + mark, "head-only epoch 1 with feature caching, " + name,
         fmt("%s (%.2f s)", exs(head.firstEpochExPerSec()), head.firstEpochSeconds()), fmt("%.2f of %s", r2, limit),
         ">= 0.90", met(r2 >= 0.9));
+    double ceiling = head.backboneFlops() / (head.backboneFlops() + head.cachedStepFlops());
+    t.row("2" + mark, "... ceiling at equal FLOP/s: backbone pass / (backbone pass + head step), counted from the graph",
+        fmt("%.2f / (%.2f + %.2f) MFLOP/example", head.backboneFlops() / 1e6, head.backboneFlops() / 1e6,
+            head.cachedStepFlops() / 1e6), fmt("%.3f of %s", ceiling, limit), "", "");
     double cachePass = head.firstEpochSeconds() - head.cachedEpochSeconds();
     t.row("2" + mark, "... epoch 1 less one cached epoch: the caching pass alone",
         fmt("%s (%.2f s)", exs(head.examples() / cachePass), cachePass),
@@ -129,11 +133,14 @@ final class Report {
     t.row("3" + mark, "... the same step in the bare loop over the cached features (TensorFlow alone)",
         fmt("%.3f s/epoch", head.bareCachedEpochSeconds()),
         fmt("%.3f of epoch 1", head.bareCachedEpochSeconds() / head.firstEpochSeconds()), "", "");
+    t.row("3" + mark, "... floor at equal FLOP/s: head step / (backbone pass + head step), counted from the graph",
+        fmt("%.2f / (%.2f + %.2f) MFLOP/example", head.cachedStepFlops() / 1e6, head.backboneFlops() / 1e6,
+            head.cachedStepFlops() / 1e6), fmt("%.3f of epoch 1", head.cachedShareFloor()), "", "");
   }
 
   void sweepTable(List<GraftRuns.SettingResult> results, ThreadSetting chosen) {
-    out.println("Thread settings (TensorFlow intra-op / inter-op), each measured in full in this run; 'score' is the "
-        + "geometric mean of Graft's head-only epoch 1, cached epoch and fine-tuning examples/s:");
+    out.println("Thread settings (TensorFlow intra-op / inter-op), each measured in full in its own JVM in this run; "
+        + "'score' is the geometric mean of Graft's head-only epoch 1, cached epoch and fine-tuning examples/s:");
     out.println();
     List<GraftRuns.SettingResult> ranked = GraftBenchmark.byScore(results);
     MarkdownTable t = new MarkdownTable("intra / inter", "(1) backbone", "(2) head ep. 1", "(3) cached epoch",

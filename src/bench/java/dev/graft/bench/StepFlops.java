@@ -29,6 +29,14 @@ record StepFlops(double forwardPerExample, double stepPerExample, Map<String, Do
    * @param gradientScope name prefix of the backward ops (forward = every counted op outside it)
    */
   static StepFlops count(Graph graph, Iterable<String> roots, String gradientScope, int batch) {
+    return count(graph, roots, gradientScope, batch, Set.of());
+  }
+
+  /**
+   * As {@link #count(Graph, Iterable, String, int)}, for a step whose feeds replace the tensors of {@code fed}:
+   * those ops, and what only they depend on, do not run and are not counted.
+   */
+  static StepFlops count(Graph graph, Iterable<String> roots, String gradientScope, int batch, Set<String> fed) {
     Set<String> seen = new HashSet<>();
     Deque<GraphOperation> todo = new ArrayDeque<>();
     for (String root : roots) {
@@ -40,7 +48,7 @@ record StepFlops(double forwardPerExample, double stepPerExample, Map<String, Do
     Map<String, Double> byType = new TreeMap<>();
     while (!todo.isEmpty()) {
       GraphOperation op = todo.pop();
-      if (!seen.add(op.name())) {
+      if (!seen.add(op.name()) || fed.contains(op.name())) {
         continue;
       }
       for (Operand<?> in : op.inputs()) {
