@@ -306,6 +306,10 @@ public final class Trainer {
         }
       }
     }
+    if (seen == 0) {
+      throw new GraftException("No training example of epoch " + (epoch + 1) + " could be read: every one was "
+          + "skipped as unreadable. Check --data, or run without --skip-bad to see the first error.");
+    }
     double trainSeconds = (System.nanoTime() - start) / 1e9;
     Metrics val = valStream == null ? null : evaluate(valStream, feedName);
     double seconds = (System.nanoTime() - start) / 1e9;

@@ -65,6 +65,29 @@ class TrainingLoopTest {
         "skipping example " + bad + " must train exactly as the data without it");
   }
 
+  @Test
+  void trainingOnDataThatIsAllUnreadableStopsWithAClearError() {
+    LabeledData data = fashion("train", 40);
+    LabeledData unreadable = new LabeledData() {
+      @Override public int size() { return data.size(); }
+      @Override public long[] exampleShape() { return data.exampleShape(); }
+      @Override public dev.graft.data.ExampleKind kind() { return data.kind(); }
+      @Override public List<String> classNames() { return data.classNames(); }
+      @Override public int label(int index) { return data.label(index); }
+      @Override public void readFloats(int index, float[] dst, int offset) {
+        throw new dev.graft.data.DataException("example " + index, "unreadable on purpose");
+      }
+    };
+    for (FreezePolicy policy : List.of(FreezePolicy.head(), FreezePolicy.all())) {
+      try (GraftModel model = Graft.load(Path.of("savedmodels/fashion_cnn"), HeadLocator.Override.layer("flatten"))) {
+        model.replaceHead(HeadSpec.builder().setNumClasses(5).build());
+        GraftException e = assertThrows(GraftException.class, () -> model.train(unreadable, null,
+            TrainConfig.builder().setEpochs(1).optSkipBad(true).optFreeze(policy).build()));
+        assertTrue(e.getMessage().contains("--skip-bad"), e.getMessage());
+      }
+    }
+  }
+
   private static TrainResult trainHeadOnly(LabeledData data) {
     try (GraftModel model = Graft.load(Path.of("savedmodels/fashion_cnn"), HeadLocator.Override.layer("flatten"))) {
       model.replaceHead(HeadSpec.builder().setNumClasses(5).build());
