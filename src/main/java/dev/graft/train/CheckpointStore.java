@@ -16,14 +16,17 @@ import org.tensorflow.Session;
 import org.tensorflow.types.TString;
 
 /**
- * Checkpoints of a run: the trained variables with their optimizer slots, and the loop's state,
- * written to a temporary folder and renamed over the previous checkpoint, so an interruption leaves
- * either the old checkpoint or the new one.
+ * Checkpoints of a run: the trained variables with their optimizer slots, the same variables as they were after
+ * the best epoch so far, and the loop's state, written to a temporary folder and renamed over the previous
+ * checkpoint, so an interruption leaves either the old checkpoint or the new one.
  */
 final class CheckpointStore {
 
   private static final String SCOPE = "graft_ckpt";
   private static final String STATE = "state.json";
+  /** Checkpoint prefixes in the folder: the latest variables, and those of the best epoch. */
+  private static final String LATEST = "variables";
+  private static final String BEST = "best";
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** The loop's state after {@code epochsDone} epochs. */
@@ -37,15 +40,23 @@ final class CheckpointStore {
     this.ops = SaveRestoreOps.add(graph, SCOPE, variables.stream().map(graph::operationOrThrow).toList());
   }
 
-  /** Writes the variables and state, replacing the previous checkpoint. */
+  /**
+   * Writes the variables and state, replacing the previous checkpoint. When the epoch just done is the best so far,
+   * its variables are also kept as the best epoch's; otherwise the previous checkpoint's best ones carry over.
+   */
   void save(Session session, State state) {
     Path parent = dir.toAbsolutePath().getParent();
     Path temp = null;
     try {
       Files.createDirectories(parent);
       temp = Files.createTempDirectory(parent, "." + dir.getFileName() + ".tmp-");
-      try (TString prefix = TString.scalarOf(temp.resolve("variables").toString())) {
+      try (TString prefix = TString.scalarOf(temp.resolve(LATEST).toString())) {
         session.runner().feed(ops.filename(), prefix).addTarget(ops.save()).run();
+      }
+      if (state.bestEpoch() > 0 && state.bestEpoch() == state.epochsDone()) {
+        copyCheckpoint(temp, LATEST, temp, BEST);
+      } else if (state.bestEpoch() > 0 && Files.isRegularFile(dir.resolve(BEST + ".index"))) {
+        copyCheckpoint(dir, BEST, temp, BEST);
       }
       JSON.writeValue(temp.resolve(STATE).toFile(), state);
       Path old = null;
@@ -79,13 +90,41 @@ final class CheckpointStore {
     }
     try {
       State loaded = JSON.readValue(state.toFile(), State.class);
-      try (TString prefix = TString.scalarOf(dir.resolve("variables").toString())) {
-        session.runner().feed(ops.filename(), prefix).addTarget(ops.restore()).run();
-      }
+      restore(session, LATEST);
       return loaded;
     } catch (IOException | RuntimeException e) {
       throw new GraftException("Cannot resume from checkpoint " + dir + ": " + e.getMessage()
           + ". It may come from another model or head; delete it or drop --resume.", e);
+    }
+  }
+
+  /**
+   * Sets the variables to those of the best epoch the checkpoint recorded; false (and nothing changed) when it holds
+   * none.
+   */
+  boolean restoreBest(Session session) {
+    if (!Files.isRegularFile(dir.resolve(BEST + ".index"))) {
+      return false;
+    }
+    restore(session, BEST);
+    return true;
+  }
+
+  private void restore(Session session, String name) {
+    try (TString prefix = TString.scalarOf(dir.resolve(name).toString())) {
+      session.runner().feed(ops.filename(), prefix).addTarget(ops.restore()).run();
+    }
+  }
+
+  /** Copies the files of checkpoint {@code from/fromName} to {@code to/toName} (the index names no files). */
+  private static void copyCheckpoint(Path from, String fromName, Path to, String toName) throws IOException {
+    try (var files = Files.list(from)) {
+      for (Path file : files.toList()) {
+        String name = file.getFileName().toString();
+        if (name.startsWith(fromName + ".")) {
+          Files.copy(file, to.resolve(toName + name.substring(fromName.length())));
+        }
+      }
     }
   }
 }

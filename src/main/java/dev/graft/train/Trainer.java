@@ -127,6 +127,7 @@ public final class Trainer {
     int startEpoch = 0;
     double best = Double.NaN;
     int bestEpoch = 0;
+    VariableSnapshot bestWeights = null;
     if (checkpoints != null && config.resume()) {
       CheckpointStore.State state = checkpoints.restore(session);
       if (state != null) {
@@ -134,10 +135,19 @@ public final class Trainer {
         history.addAll(state.history());
         best = state.best();
         bestEpoch = state.bestEpoch();
+        if (bestEpoch > 0 && bestEpoch < startEpoch && checkpoints.restoreBest(session)) {
+          // The best epoch came before the interruption: hold its weights as an uninterrupted run would.
+          bestWeights = target.io().read(session, new ArrayList<>(allTrainable()));
+          try {
+            checkpoints.restore(session);
+          } catch (RuntimeException e) {
+            bestWeights.close();
+            throw e;
+          }
+        }
         log.info("Resumed from {} after epoch {}", config.checkpointDir(), startEpoch);
       }
     }
-    VariableSnapshot bestWeights = null;
     boolean stoppedEarly = false;
     try (BatchStream stream = BatchStream.builder().setData(trainData).setBatchSize(config.batchSize())
         .optSkipBad(config.skipBad()).optPrefetch(config.prefetch())

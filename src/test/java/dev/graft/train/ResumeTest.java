@@ -9,6 +9,7 @@ import dev.graft.Graft;
 import dev.graft.GraftModel;
 import dev.graft.data.DataOptions;
 import dev.graft.data.DataSources;
+import dev.graft.data.ExampleKind;
 import dev.graft.data.LabeledData;
 import dev.graft.data.LabeledDatas;
 import dev.graft.graph.VariableSnapshot;
@@ -57,10 +58,53 @@ class ResumeTest {
     }
   }
 
+  @Test
+  void resumedRunKeepsTheBestEpochFromBeforeTheInterruption() {
+    Path model = SharedModels.model("tfnet-mnist-mlp-functional");
+    LabeledData all = DataSources.open("fashion-mnist-subset:train", FIVE_TO_NINE);
+    LabeledData train = LabeledDatas.subset(all, IntStream.range(0, 1000).toArray());
+    // Validation labels shifted by one class: the better the model learns, the worse it scores, so epoch 1 is best.
+    LabeledData held = LabeledDatas.subset(all, IntStream.range(1000, 1300).toArray());
+    LabeledData shifted = new LabeledData() {
+      @Override public int size() { return held.size(); }
+      @Override public long[] exampleShape() { return held.exampleShape(); }
+      @Override public ExampleKind kind() { return held.kind(); }
+      @Override public List<String> classNames() { return held.classNames(); }
+      @Override public int label(int index) { return (held.label(index) + 1) % 5; }
+      @Override public void readFloats(int index, float[] dst, int offset) { held.readFloats(index, dst, offset); }
+    };
+    int[] bestEpoch = new int[2];
+    float[][] uninterrupted = trainAndRead(model, train, shifted, config(dir.resolve("c"), 4).build(), bestEpoch, 0);
+    assertTrue(bestEpoch[0] <= 2, "premise: the best epoch comes before the interruption, got " + bestEpoch[0]);
+    TrainingListener crash = new TrainingListener() {
+      @Override
+      public void onEpochEnd(EpochMetrics metrics) {
+        if (metrics.epoch() == 3) {
+          throw new IllegalStateException("simulated interruption");
+        }
+      }
+    };
+    assertThrows(IllegalStateException.class, () -> trainAndRead(model, train, shifted,
+        config(dir.resolve("d"), 4).addListener(crash).build(), bestEpoch, 1));
+    float[][] resumed = trainAndRead(model, train, shifted, config(dir.resolve("d"), 4).optResume(true).build(),
+        bestEpoch, 1);
+    assertEquals(bestEpoch[0], bestEpoch[1]);
+    for (int i = 0; i < uninterrupted.length; i++) {
+      assertArrayEquals(uninterrupted[i], resumed[i], "variable " + i + " must hold epoch " + bestEpoch[0]
+          + "'s values");
+    }
+  }
+
   private static float[][] trainAndRead(Path modelDir, LabeledData train, TrainConfig config) {
+    return trainAndRead(modelDir, train, null, config, new int[1], 0);
+  }
+
+  private static float[][] trainAndRead(Path modelDir, LabeledData train, LabeledData validation, TrainConfig config,
+      int[] bestEpoch, int slot) {
     try (GraftModel model = Graft.load(modelDir)) {
       model.replaceHead(HeadSpec.builder().setNumClasses(5).optDropout(0.3f).build());
-      TrainResult result = model.train(train, null, config);
+      TrainResult result = model.train(train, validation, config);
+      bestEpoch[slot] = result.bestEpoch();
       assertEquals(config.epochs(), result.history().size());
       List<String> names = new java.util.ArrayList<>(model.head().variables());
       names.add("dense/kernel");
