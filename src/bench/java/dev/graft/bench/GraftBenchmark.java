@@ -1,5 +1,7 @@
 package dev.graft.bench;
 
+import com.google.common.io.MoreFiles;
+import com.google.common.io.RecursiveDeleteOption;
 import dev.graft.GraftModel;
 import dev.graft.model.VariableInfo;
 import java.io.IOException;
@@ -34,6 +36,9 @@ public final class GraftBenchmark implements Callable<Integer> {
 
   /** The thread setting this benchmark found best on the 2-core machine (README, "Benchmark"). */
   static final String DEFAULT_THREADS = "2,1";
+  /** Examples and rounds of the prefetch comparison. */
+  static final int PREFETCH_EXAMPLES = 6400;
+  static final int PREFETCH_ROUNDS = 2;
 
   @Option(names = "--model", defaultValue = "savedmodels/fashion_cnn", description = "SavedModel (default: ${DEFAULT-VALUE}).")
   Path model;
@@ -128,6 +133,14 @@ public final class GraftBenchmark implements Callable<Integer> {
     GraftRuns.HeadOnly linear = runs.headOnly(main, GraftRuns.linearHeadSpec(), linearBefore);
     GraftRuns.BackboneLimit linearLimit = new GraftRuns.BackboneLimit(linearBefore.examplesPerSecond(),
         linear.backboneAfterExPerSec());
+    progress("threads " + main + ": " + PrefetchRuns.DEPTH + "-batch prefetch against none, IDX and JPEG folders");
+    List<PrefetchRuns.Result> prefetch;
+    Path scratch = Files.createTempDirectory("graft-bench-prefetch");
+    try {
+      prefetch = new PrefetchRuns(runs, PREFETCH_ROUNDS).run(main, data.trainSubset(PREFETCH_EXAMPLES), scratch);
+    } finally {
+      MoreFiles.deleteRecursively(scratch, RecursiveDeleteOption.ALLOW_INSECURE);
+    }
     progress("long head-only run (own JVM)");
     List<String> longArgs = List.of(model.toString(), main.arg(), String.valueOf(longEpochs));
     Map<String, String> longRun = ChildJvm.run(LongRun.class, List.of(), longArgs, Map.of(), ChildJvm.classPath());
@@ -160,6 +173,7 @@ public final class GraftBenchmark implements Callable<Integer> {
         fineTuneExamples, rounds, dl4jRounds);
     report.mainTable();
     report.sweepTable(results, main);
+    report.prefetchTable(prefetch, PREFETCH_ROUNDS);
     if (dl4j != null) {
       report.dl4jTable();
     }

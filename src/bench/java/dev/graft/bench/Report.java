@@ -201,6 +201,18 @@ final class Report {
     return rows;
   }
 
+  void prefetchTable(List<PrefetchRuns.Result> results, int rounds) {
+    out.printf("Batches prepared ahead on another thread (--prefetch %d, the default) against none (--prefetch 0): "
+        + "last:2 fine-tuning, Dense(64)+Dense(5) head, threads %s, examples/s of epochs 2-3, means of %d rounds in "
+        + "alternating order:%n%n", PrefetchRuns.DEPTH, main.threads(), rounds);
+    MarkdownTable t = new MarkdownTable("data", "examples", "prefetch 0", "prefetch " + PrefetchRuns.DEPTH, "gain");
+    for (PrefetchRuns.Result r : results) {
+      t.row(r.source(), String.valueOf(r.examples()), exs(r.withoutExPerSec()), exs(r.withExPerSec()),
+          fmt("%+.0f%%", 100 * (r.gain() - 1)));
+    }
+    out.println(t);
+  }
+
   void dl4jTable() {
     out.printf("Graft vs Deeplearning4j (%s, OpenMP threads %s), both starting from fashion_cnn's trained "
         + "convolution and batch-norm values, DL4J in its own JVM:%n%n", System.getProperty("graft.bench.dl4j",
