@@ -9,11 +9,11 @@ import dev.graft.Graft;
 import dev.graft.GraftModel;
 import dev.graft.data.DataOptions;
 import dev.graft.data.DataSources;
-import dev.graft.data.ExampleKind;
 import dev.graft.data.LabeledData;
 import dev.graft.data.LabeledDatas;
 import dev.graft.graph.VariableSnapshot;
 import dev.graft.head.HeadSpec;
+import dev.graft.testing.DataViews;
 import dev.graft.testing.SharedModels;
 import dev.graft.testing.Tensors;
 import java.nio.file.Files;
@@ -65,14 +65,7 @@ class ResumeTest {
     LabeledData train = LabeledDatas.subset(all, IntStream.range(0, 1000).toArray());
     // Validation labels shifted by one class: the better the model learns, the worse it scores, so epoch 1 is best.
     LabeledData held = LabeledDatas.subset(all, IntStream.range(1000, 1300).toArray());
-    LabeledData shifted = new LabeledData() {
-      @Override public int size() { return held.size(); }
-      @Override public long[] exampleShape() { return held.exampleShape(); }
-      @Override public ExampleKind kind() { return held.kind(); }
-      @Override public List<String> classNames() { return held.classNames(); }
-      @Override public int label(int index) { return (held.label(index) + 1) % 5; }
-      @Override public void readFloats(int index, float[] dst, int offset) { held.readFloats(index, dst, offset); }
-    };
+    LabeledData shifted = DataViews.relabeled(held, i -> (held.label(i) + 1) % 5);
     int[] bestEpoch = new int[2];
     float[][] uninterrupted = trainAndRead(model, train, shifted, config(dir.resolve("c"), 4).build(), bestEpoch, 0);
     assertTrue(bestEpoch[0] <= 2, "premise: the best epoch comes before the interruption, got " + bestEpoch[0]);

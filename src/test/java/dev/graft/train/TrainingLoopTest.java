@@ -15,6 +15,7 @@ import dev.graft.data.Preprocessing;
 import dev.graft.export.ExportOptions;
 import dev.graft.graph.HeadLocator;
 import dev.graft.head.HeadSpec;
+import dev.graft.testing.DataViews;
 import dev.graft.testing.SharedModels;
 import dev.graft.testing.TeacherData;
 import java.nio.file.Path;
@@ -42,19 +43,7 @@ class TrainingLoopTest {
   void cachedFeaturesStayWithTheirLabelsWhenAnExampleIsSkipped() {
     LabeledData data = fashion("train", 200);
     int bad = 17;
-    LabeledData breaksOnRead = new LabeledData() {
-      @Override public int size() { return data.size(); }
-      @Override public long[] exampleShape() { return data.exampleShape(); }
-      @Override public dev.graft.data.ExampleKind kind() { return data.kind(); }
-      @Override public List<String> classNames() { return data.classNames(); }
-      @Override public int label(int index) { return data.label(index); }
-      @Override public void readFloats(int index, float[] dst, int offset) {
-        if (index == bad) {
-          throw new dev.graft.data.DataException("example " + index, "unreadable on purpose");
-        }
-        data.readFloats(index, dst, offset);
-      }
-    };
+    LabeledData breaksOnRead = DataViews.unreadableWhere(data, i -> i == bad);
     int[] good = IntStream.range(0, data.size()).filter(i -> i != bad).toArray();
     TrainResult skipped = trainHeadOnly(breaksOnRead);
     TrainResult without = trainHeadOnly(LabeledDatas.subset(data, good));
@@ -68,16 +57,7 @@ class TrainingLoopTest {
   @Test
   void trainingOnDataThatIsAllUnreadableStopsWithAClearError() {
     LabeledData data = fashion("train", 40);
-    LabeledData unreadable = new LabeledData() {
-      @Override public int size() { return data.size(); }
-      @Override public long[] exampleShape() { return data.exampleShape(); }
-      @Override public dev.graft.data.ExampleKind kind() { return data.kind(); }
-      @Override public List<String> classNames() { return data.classNames(); }
-      @Override public int label(int index) { return data.label(index); }
-      @Override public void readFloats(int index, float[] dst, int offset) {
-        throw new dev.graft.data.DataException("example " + index, "unreadable on purpose");
-      }
-    };
+    LabeledData unreadable = DataViews.unreadableWhere(data, i -> true);
     for (FreezePolicy policy : List.of(FreezePolicy.head(), FreezePolicy.all())) {
       try (GraftModel model = Graft.load(Path.of("savedmodels/fashion_cnn"), HeadLocator.Override.layer("flatten"))) {
         model.replaceHead(HeadSpec.builder().setNumClasses(5).build());
