@@ -225,11 +225,7 @@ public final class Trainer {
 
   /** The output {@code ref} names: {@code op:index}, or {@code op} for its first output. */
   private Output<?> output(String ref) {
-    int colon = ref.lastIndexOf(':');
-    if (colon < 0) {
-      return target.graph().operationOrThrow(ref).output(0);
-    }
-    return target.graph().operationOrThrow(ref.substring(0, colon)).output(Integer.parseInt(ref.substring(colon + 1)));
+    return target.graph().outputOrThrow(ref);
   }
 
   private static String tensorName(String ref) {
@@ -285,12 +281,12 @@ public final class Trainer {
           if (dropoutRate != null) {
             runner.feed(dropoutRate, scalars.dropoutRate).feed(dropoutSeed, scalars.dropoutSeed);
           }
+          runner.fetch(loss).fetch(probabilities).addTarget(stepOp);
           boolean trace = devices == null;
           if (trace) {
             runner.setOptions(TRACE);
           }
-          try (Result result = trace ? runner.fetch(loss).fetch(probabilities).addTarget(stepOp).runAndFetchMetadata()
-              : runner.fetch(loss).fetch(probabilities).addTarget(stepOp).run()) {
+          try (Result result = trace ? runner.runAndFetchMetadata() : runner.run()) {
             if (trace) {
               devices = devicesOf(result.getMetadata().map(RunMetadata::getStepStats).orElse(null));
               log.info("Training runs on {}", devices.isEmpty() ? "a device TensorFlow did not name" : devices);
@@ -437,5 +433,4 @@ public final class Trainer {
         (System.nanoTime() - start) / 1_000_000);
     return cache.toData(data);
   }
-
 }
