@@ -116,13 +116,22 @@ final class CheckpointStore {
     }
   }
 
-  /** Copies the files of checkpoint {@code from/fromName} to {@code to/toName} (the index names no files). */
+  /**
+   * Puts the files of checkpoint {@code from/fromName} at {@code to/toName} (the index names no files): hard links,
+   * since checkpoint files are never rewritten, so carrying the best epoch over costs no copy; a copy where the file
+   * system has no links.
+   */
   private static void copyCheckpoint(Path from, String fromName, Path to, String toName) throws IOException {
     try (var files = Files.list(from)) {
       for (Path file : files.toList()) {
         String name = file.getFileName().toString();
         if (name.startsWith(fromName + ".")) {
-          Files.copy(file, to.resolve(toName + name.substring(fromName.length())));
+          Path target = to.resolve(toName + name.substring(fromName.length()));
+          try {
+            Files.createLink(target, file);
+          } catch (UnsupportedOperationException | IOException e) {
+            Files.copy(file, target);
+          }
         }
       }
     }
