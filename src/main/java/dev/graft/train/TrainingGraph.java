@@ -116,7 +116,9 @@ final class TrainingGraph {
         VarHandleOp v = slot(scope, "v", shape, index, slotInits);
         Ops adam = scope;
         if (spec.kind() == OptimizerSpec.Kind.ADAMW && spec.weightDecay() > 0) {
-          Operand<TFloat32> current = scope.readVariableOp(var.output(0), TFloat32.class);
+          // the decay waits for the gradient, so the step's forward pass reads the weights before they decay
+          Ops afterGradient = scope.withControlDependencies(List.of(grad));
+          Operand<TFloat32> current = afterGradient.readVariableOp(var.output(0), TFloat32.class);
           Operand<TFloat32> decay = scope.math.mul(current, scope.math.mul(lr, scope.constant(spec.weightDecay())));
           adam = scope.withControlDependencies(List.of(scope.assignSubVariableOp(var.output(0), decay)));
         }
