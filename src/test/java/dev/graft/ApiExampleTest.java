@@ -1,5 +1,6 @@
 package dev.graft;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.graft.data.DataOptions;
@@ -21,6 +22,28 @@ import org.junit.jupiter.api.io.TempDir;
 /** The README's Java example, run on the bundled subset so it stays true. */
 class ApiExampleTest {
 
+  private static final String BEGIN = "// --- README example (data names shortened to the bundled subset) ---";
+  private static final String END = "// --- end of example ---";
+
+  /** The README's snippet is this test's code, but for the data names and the export folder. */
+  @Test
+  void readmeShowsTheCodeThisTestRuns() throws java.io.IOException {
+    String readme = Files.readString(Path.of("README.md"));
+    int open = readme.indexOf("```java\n");
+    assertTrue(open >= 0, "README.md has no ```java block");
+    String snippet = readme.substring(open + "```java\n".length(), readme.indexOf("```", open + 7));
+    String test = Files.readString(Path.of("src/test/java/dev/graft/ApiExampleTest.java"));
+    String body = test.substring(test.lastIndexOf(BEGIN) + BEGIN.length(), test.lastIndexOf(END));
+    assertEquals(normalize(snippet), normalize(body.replace("fashion-mnist-subset:", "fashion-mnist:")
+        .replace("runs.resolve(\"api\")", "Path.of(\"runs/api\")") + "}"),
+        "README's Java example and ApiExampleTest differ: change both");
+  }
+
+  /** Lines without their indentation, blank lines dropped. */
+  private static String normalize(String code) {
+    return code.lines().map(String::strip).filter(l -> !l.isEmpty()).collect(java.util.stream.Collectors.joining("\n"));
+  }
+
   @TempDir Path runs;
 
   @Test
@@ -40,7 +63,7 @@ class ApiExampleTest {
           .optPatience(2)
           .build());
       double accuracy = model.evaluate(test, 3).accuracy();
-      Path export = model.export(runs, ExportOptions.defaults());
+      Path export = model.export(runs.resolve("api"), ExportOptions.defaults());
       // --- end of example ---
       assertTrue(accuracy > 0.8, "accuracy " + accuracy);
       assertTrue(result.history().size() == 2);

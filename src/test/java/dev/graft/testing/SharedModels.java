@@ -1,5 +1,6 @@
 package dev.graft.testing;
 
+import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
@@ -9,6 +10,7 @@ import java.nio.file.Path;
 public final class SharedModels {
 
   private static final Path ROOT = findRoot();
+  private static boolean warned;
 
   private SharedModels() {}
 
@@ -27,10 +29,26 @@ public final class SharedModels {
     return cwd.resolve("../shared/savedmodels-python");
   }
 
-  /** The folder of a shared model; the calling test is skipped when the shared folder is absent. */
+  /**
+   * The folder of a shared model. When it is absent the calling test is skipped with one loud line naming the
+   * folder; under CI ({@code CI=true}) it fails instead, since CI always has {@code ../shared} beside the checkout.
+   */
   public static Path model(String name) {
     Path path = ROOT.resolve(name);
-    assumeTrue(Files.isDirectory(path), "shared SavedModel folder absent: " + path);
+    if (!Files.isDirectory(path)) {
+      String reason = "shared SavedModel folder absent, test skipped: " + path.toAbsolutePath().normalize()
+          + " (set GRAFT_SHARED_MODELS or put ../shared beside the checkout)";
+      if ("true".equals(System.getenv("CI"))) {
+        fail(reason + "; CI=true, where ../shared must be present");
+      }
+      synchronized (SharedModels.class) {
+        if (!warned) {
+          System.err.println("*** " + reason);
+          warned = true;
+        }
+      }
+      assumeTrue(false, reason);
+    }
     return path;
   }
 

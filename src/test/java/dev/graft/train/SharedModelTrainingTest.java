@@ -2,6 +2,7 @@ package dev.graft.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.graft.Graft;
@@ -17,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -45,8 +47,7 @@ class SharedModelTrainingTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"mlperf-tiny-kws-dscnn", "tfnet-mnist-mlp-functional", "tfnet-custom-layer-softmax-tf211",
-      "tfx-penguin-tfexample-tf23"})
+  @ValueSource(strings = {"mlperf-tiny-kws-dscnn", "tfnet-mnist-mlp-functional", "tfx-penguin-tfexample-tf23"})
   void lastOneTrainsExactlyTheLastBackboneLayer(String name) {
     try (GraftModel model = Graft.load(SharedModels.model(name))) {
       LabeledData data = TeacherData.make(model.model().input(), model.model().graph(), 128, 3, 5);
@@ -64,12 +65,21 @@ class SharedModelTrainingTest {
       }
       Set<String> expected = new TreeSet<>();
       List<String> layers = model.backboneLayers();
-      if (!layers.isEmpty()) {
-        String last = layers.get(layers.size() - 1);
-        model.model().variables().stream().filter(v -> v.layer().equals(last) && v.trainable())
-            .forEach(v -> expected.add(v.name()));
-      }
+      assertFalse(layers.isEmpty(), name + " has trainable backbone layers, but none were found");
+      String last = layers.get(layers.size() - 1);
+      model.model().variables().stream().filter(v -> v.layer().equals(last) && v.trainable())
+          .forEach(v -> expected.add(v.name()));
+      assertFalse(expected.isEmpty(), name + ": the last backbone layer '" + last + "' has no trainable variable");
       assertEquals(expected, changed, name + ": backbone variables changed by last:1");
+    }
+  }
+
+  /** The custom-layer model is one custom layer and a Softmax: that layer is the head, no backbone layer remains. */
+  @Test
+  void customLayerModelIsAllHead() {
+    try (GraftModel model = Graft.load(SharedModels.model("tfnet-custom-layer-softmax-tf211"))) {
+      assertEquals(List.of(), model.backboneLayers());
+      assertFalse(model.cut().oldHeadVariables().isEmpty(), "the custom layer's variables belong to the old head");
     }
   }
 }
