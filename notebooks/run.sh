@@ -89,7 +89,7 @@ fi
 
 if [ ! -f "$home/$kernel_jar_name" ]; then
   say "fetching $kernel_artifact from Maven Central"
-  if ! mvn -q -B -ntp org.apache.maven.plugins:maven-dependency-plugin:3.6.1:copy \
+  if ! mvn -q -B -ntp -N org.apache.maven.plugins:maven-dependency-plugin:3.6.1:copy \
       -Dartifact="$kernel_artifact" -DoutputDirectory="$home" >"$home/kernel-fetch.log" 2>&1; then
     cat "$home/kernel-fetch.log" >&2
     echo "notebooks: could not fetch $kernel_artifact (log above)" >&2
