@@ -1,5 +1,6 @@
 package dev.graft;
 
+import dev.graft.error.GraftException;
 import dev.graft.data.LabeledData;
 import dev.graft.data.LabeledDatas;
 import dev.graft.data.Preprocessing;

@@ -2,7 +2,7 @@ package dev.graft.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import dev.graft.GraftException;
+import dev.graft.error.GraftException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

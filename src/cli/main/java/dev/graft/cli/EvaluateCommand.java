@@ -1,7 +1,7 @@
 package dev.graft.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.graft.GraftException;
+import dev.graft.error.GraftException;
 import dev.graft.data.DataOptions;
 import dev.graft.data.DataSources;
 import dev.graft.data.LabeledData;

@@ -1,6 +1,6 @@
 package dev.graft.cli;
 
-import dev.graft.GraftException;
+import dev.graft.error.GraftException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import picocli.CommandLine;

@@ -2,7 +2,7 @@ package dev.graft.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.graft.GraftException;
+import dev.graft.error.GraftException;
 import dev.graft.graph.CutPoint;
 import dev.graft.graph.GraphIndex;
 import dev.graft.graph.HeadLocator;

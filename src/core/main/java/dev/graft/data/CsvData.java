@@ -1,5 +1,6 @@
 package dev.graft.data;
 
+import dev.graft.error.DataException;
 import dev.graft.data.internal.ImageDecoder;
 import dev.graft.data.internal.ImageTarget;
 import java.nio.file.Path;
@@ -67,7 +68,7 @@ public final class CsvData extends AbstractLabeledData {
         if (!options.skipBad()) {
           throw e;
         }
-        skipped.add(e.toSkipped());
+        skipped.add(SkippedItem.of(e));
       }
     }
     Labels labels = Labels.of(table, kept, labelCells, options, skipped);
@@ -131,7 +132,7 @@ public final class CsvData extends AbstractLabeledData {
         if (!options.skipBad()) {
           throw e;
         }
-        skipped.add(e.toSkipped());
+        skipped.add(SkippedItem.of(e));
       }
     }
     Labels labels = Labels.of(table, kept, labelCells, options, skipped);
@@ -179,7 +180,7 @@ public final class CsvData extends AbstractLabeledData {
           if (!options.skipBad()) {
             throw e;
           }
-          skipped.add(e.toSkipped());
+          skipped.add(SkippedItem.of(e));
           continue;
         }
         rows[n] = i;

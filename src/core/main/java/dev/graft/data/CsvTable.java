@@ -1,5 +1,6 @@
 package dev.graft.data;
 
+import dev.graft.error.DataException;
 import dev.graft.data.internal.CsvLines;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,5 +1,6 @@
 package dev.graft.data;
 
+import dev.graft.error.DataException;
 import dev.graft.data.internal.IdxFiles;
 import java.io.IOException;
 import java.io.InputStream;

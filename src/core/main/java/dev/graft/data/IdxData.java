@@ -1,5 +1,6 @@
 package dev.graft.data;
 
+import dev.graft.error.DataException;
 import dev.graft.data.internal.IdxFiles.IdxArray;
 import dev.graft.data.internal.IdxFiles;
 import dev.graft.data.internal.ImageDecoder;
@@ -87,7 +88,7 @@ public final class IdxData extends AbstractLabeledData {
         if (!options.skipBad()) {
           throw e;
         }
-        skipped.add(e.toSkipped());
+        skipped.add(SkippedItem.of(e));
         continue;
       }
       items[n++] = i;

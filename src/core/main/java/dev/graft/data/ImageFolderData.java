@@ -1,5 +1,6 @@
 package dev.graft.data;
 
+import dev.graft.error.DataException;
 import dev.graft.data.internal.ImageDecoder;
 import dev.graft.data.internal.ImageTarget;
 import java.io.IOException;
@@ -62,7 +63,7 @@ public final class ImageFolderData {
         if (!options.skipBad()) {
           throw e;
         }
-        skipped.add(e.toSkipped());
+        skipped.add(SkippedItem.of(e));
         continue;
       }
       int label = classNames.size();
@@ -72,7 +73,7 @@ public final class ImageFolderData {
           try {
             ImageDecoder.probe(dir.resolve(image));
           } catch (DataException e) {
-            skipped.add(e.toSkipped());
+            skipped.add(SkippedItem.of(e));
             continue;
           }
         }

@@ -1,5 +1,7 @@
 package dev.graft.data;
 
+import dev.graft.error.DataException;
+
 /**
  * One item left out because it was bad and skipping was asked for.
  *
@@ -7,6 +9,12 @@ package dev.graft.data;
  * @param reason what was wrong with it
  */
 public record SkippedItem(String source, String reason) {
+
+  /** The item a data error was about, with its reason. */
+  public static SkippedItem of(DataException e) {
+    return new SkippedItem(e.source(), e.reason());
+  }
+
 
   @Override
   public String toString() {

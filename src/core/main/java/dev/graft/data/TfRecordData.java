@@ -1,5 +1,6 @@
 package dev.graft.data;
 
+import dev.graft.error.DataException;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.graft.data.internal.ImageDecoder;
@@ -125,7 +126,7 @@ public final class TfRecordData extends AbstractLabeledData {
           if (!options.skipBad()) {
             throw e;
           }
-          skipped.add(e.toSkipped());
+          skipped.add(SkippedItem.of(e));
         }
       }
     }
@@ -243,7 +244,7 @@ public final class TfRecordData extends AbstractLabeledData {
           if (!options.skipBad()) {
             throw e;
           }
-          skipped.add(e.toSkipped());
+          skipped.add(SkippedItem.of(e));
           continue;
         }
         file[kept] = file[i];

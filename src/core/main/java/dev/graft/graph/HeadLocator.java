@@ -1,6 +1,6 @@
 package dev.graft.graph;
 
-import dev.graft.GraftException;
+import dev.graft.error.GraftException;
 import dev.graft.model.SignatureInfo;
 import dev.graft.model.TensorSpec;
 import java.util.ArrayList;

@@ -1,5 +1,6 @@
 package dev.graft.graph;
 
+import dev.graft.graph.internal.OpRegistry;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;

@@ -1,7 +1,7 @@
 package dev.graft.model;
 
-import dev.graft.GraftException;
-import dev.graft.graph.FunctionInliner;
+import dev.graft.error.GraftException;
+import dev.graft.graph.internal.FunctionInliner;
 import dev.graft.graph.RefVariables;
 import dev.graft.graph.VariableIo;
 import dev.graft.graph.VariableSnapshot;

@@ -1,7 +1,7 @@
 package dev.graft.model;
 
 import com.google.protobuf.InvalidProtocolBufferException;
-import dev.graft.GraftException;
+import dev.graft.error.GraftException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

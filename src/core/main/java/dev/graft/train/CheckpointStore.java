@@ -3,7 +3,7 @@ package dev.graft.train;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.common.io.MoreFiles;
 import com.google.common.io.RecursiveDeleteOption;
-import dev.graft.GraftException;
+import dev.graft.error.GraftException;
 import dev.graft.graph.SaveRestoreOps;
 import java.io.IOException;
 import java.io.UncheckedIOException;

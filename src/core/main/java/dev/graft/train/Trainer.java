@@ -1,6 +1,6 @@
 package dev.graft.train;
 
-import dev.graft.GraftException;
+import dev.graft.error.GraftException;
 import dev.graft.data.Batch;
 import dev.graft.data.BatchIterator;
 import dev.graft.data.BatchStream;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.graft.Graft;
-import dev.graft.GraftException;
+import dev.graft.error.GraftException;
 import dev.graft.GraftModel;
 import dev.graft.data.DataOptions;
 import dev.graft.data.DataSources;

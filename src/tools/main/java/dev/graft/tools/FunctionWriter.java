@@ -1,7 +1,7 @@
 package dev.graft.tools;
 
 import com.google.protobuf.ByteString;
-import dev.graft.graph.OpRegistry;
+import dev.graft.graph.internal.OpRegistry;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -23,7 +23,7 @@ import org.tensorflow.proto.ResourceHandleProto;
 
 /**
  * Writes part of a graph as a {@link FunctionDef} in the form Python's {@code tf.function} writes:
- * the inverse of {@link dev.graft.graph.FunctionInliner}.
+ * the inverse of {@link dev.graft.graph.internal.FunctionInliner}.
  *
  * <p>The body is every node the outputs depend on, up to the declared inputs. A resource handle
  * input (a {@code VarHandleOp}) becomes a {@code DT_RESOURCE} argument carrying the variable's

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.graft.graph.FunctionInliner;
+import dev.graft.graph.internal.FunctionInliner;
 import dev.graft.graph.VariableIo;
 import dev.graft.testing.Tensors;
 import java.util.ArrayList;

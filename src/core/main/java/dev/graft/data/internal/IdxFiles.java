@@ -1,6 +1,6 @@
 package dev.graft.data.internal;
 
-import dev.graft.data.DataException;
+import dev.graft.error.DataException;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;

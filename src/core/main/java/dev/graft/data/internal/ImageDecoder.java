@@ -1,6 +1,6 @@
 package dev.graft.data.internal;
 
-import dev.graft.data.DataException;
+import dev.graft.error.DataException;
 import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
 import java.awt.image.ColorModel;

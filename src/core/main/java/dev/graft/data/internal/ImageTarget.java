@@ -1,6 +1,6 @@
 package dev.graft.data.internal;
 
-import dev.graft.data.DataException;
+import dev.graft.error.DataException;
 import java.util.Optional;
 import java.util.function.Supplier;
 

@@ -1,4 +1,4 @@
-package dev.graft.data;
+package dev.graft.error;
 
 /**
  * Bad input data: a corrupt file, a wrong header, a bad CSV value, an unknown class.
@@ -36,10 +36,5 @@ public class DataException extends IllegalArgumentException {
   public String reason() {
     String m = getMessage();
     return m.substring(source.length() + 2);
-  }
-
-  /** This problem as a {@link SkippedItem}. */
-  public SkippedItem toSkipped() {
-    return new SkippedItem(source, reason());
   }
 }

@@ -1,4 +1,4 @@
-package dev.graft;
+package dev.graft.error;
 
 /**
  * A failure the user can act on: the message names what was expected, what was found and the way out.

@@ -1,4 +1,4 @@
-package dev.graft.graph;
+package dev.graft.graph.internal;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
