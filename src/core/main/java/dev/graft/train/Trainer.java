@@ -263,13 +263,16 @@ public final class Trainer {
     Output<?> loss = output(ops.loss);
     Output<?> probabilities = output(target.head().probabilities());
     GraphOperation stepOp = target.graph().operationOrThrow(step);
+    // Adam's bias corrections (fed every step; other optimizers ignore them)
+    double beta1 = config.optimizer().moments().map(OptimizerSpec.Adam::beta1).orElse(0f);
+    double beta2 = config.optimizer().moments().map(OptimizerSpec.Adam::beta2).orElse(0f);
     try (BatchIterator batches = stream.epoch(epoch); StepScalars scalars = new StepScalars(config.seed())) {
       while (batches.hasNext()) {
         try (Batch batch = batches.next()) {
           lr = (float) (config.learningRate() * config.schedule().factor(globalStep, totalSteps, stepsPerEpoch));
           long t = globalStep + 1;
-          scalars.set(lr, (float) (lr * config.backboneLrMult()), (float) Math.pow(config.optimizer().beta1(), t),
-              (float) Math.pow(config.optimizer().beta2(), t), target.head().dropoutRate() == null ? 0 : dropout(),
+          scalars.set(lr, (float) (lr * config.backboneLrMult()), (float) Math.pow(beta1, t), (float) Math.pow(beta2, t),
+              target.head().dropoutRate() == null ? 0 : dropout(),
               globalStep);
           Session.Runner runner = target.session().runner()
               .feed(feed, batch.features()).feed(labels, batch.labels())

@@ -101,34 +101,28 @@ final class TrainingGraph {
     GraphOperation var = graph.operationOrThrow(variable);
     Shape shape = var.attributes().getAttrShape("shape");
     Ops scope = tf.withSubScope("update_" + index);
-    switch (spec.kind()) {
-      case SGD:
-        return scope.train.resourceApplyGradientDescent(var.output(0), lr, grad);
-      case MOMENTUM:
-      case NESTEROV: {
-        VarHandleOp accum = slot(scope, "momentum", shape, index, slotInits);
-        return scope.train.resourceApplyMomentum(var.output(0), accum, lr, grad, scope.constant(spec.momentum()),
-            ResourceApplyMomentum.useNesterov(spec.kind() == OptimizerSpec.Kind.NESTEROV));
-      }
-      case ADAM:
-      case ADAMW: {
-        VarHandleOp m = slot(scope, "m", shape, index, slotInits);
-        VarHandleOp v = slot(scope, "v", shape, index, slotInits);
-        Ops adam = scope;
-        if (spec.kind() == OptimizerSpec.Kind.ADAMW && spec.weightDecay() > 0) {
-          // the decay waits for the gradient, so the step's forward pass reads the weights before they decay
-          Ops afterGradient = scope.withControlDependencies(List.of(grad));
-          Operand<TFloat32> current = afterGradient.readVariableOp(var.output(0), TFloat32.class);
-          Operand<TFloat32> decay = scope.math.mul(current, scope.math.mul(lr, scope.constant(spec.weightDecay())));
-          adam = scope.withControlDependencies(List.of(scope.assignSubVariableOp(var.output(0), decay)));
-        }
-        return adam.train.resourceApplyAdam(var.output(0), m, v,
-            graph.outputOrThrow(beta1Power).expect(TFloat32.class), graph.outputOrThrow(beta2Power).expect(TFloat32.class),
-            lr, scope.constant(spec.beta1()), scope.constant(spec.beta2()), scope.constant(spec.epsilon()), grad);
-      }
-      default:
-        throw new IllegalStateException("Unhandled optimizer " + spec.kind());
+    if (spec instanceof OptimizerSpec.Sgd) {
+      return scope.train.resourceApplyGradientDescent(var.output(0), lr, grad);
     }
+    if (spec instanceof OptimizerSpec.Momentum momentum) {
+      VarHandleOp accum = slot(scope, "momentum", shape, index, slotInits);
+      return scope.train.resourceApplyMomentum(var.output(0), accum, lr, grad, scope.constant(momentum.momentum()),
+          ResourceApplyMomentum.useNesterov(momentum.nesterov()));
+    }
+    OptimizerSpec.Adam adam = spec.moments().orElseThrow(() -> new IllegalStateException("Unhandled optimizer " + spec));
+    VarHandleOp m = slot(scope, "m", shape, index, slotInits);
+    VarHandleOp v = slot(scope, "v", shape, index, slotInits);
+    Ops apply = scope;
+    if (spec instanceof OptimizerSpec.AdamW adamW && adamW.weightDecay() > 0) {
+      // the decay waits for the gradient, so the step's forward pass reads the weights before they decay
+      Ops afterGradient = scope.withControlDependencies(List.of(grad));
+      Operand<TFloat32> current = afterGradient.readVariableOp(var.output(0), TFloat32.class);
+      Operand<TFloat32> decay = scope.math.mul(current, scope.math.mul(lr, scope.constant(adamW.weightDecay())));
+      apply = scope.withControlDependencies(List.of(scope.assignSubVariableOp(var.output(0), decay)));
+    }
+    return apply.train.resourceApplyAdam(var.output(0), m, v,
+        graph.outputOrThrow(beta1Power).expect(TFloat32.class), graph.outputOrThrow(beta2Power).expect(TFloat32.class),
+        lr, scope.constant(adam.beta1()), scope.constant(adam.beta2()), scope.constant(adam.epsilon()), grad);
   }
 
   private VarHandleOp slot(Ops scope, String name, Shape shape, int index, List<Op> inits) {
