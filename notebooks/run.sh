@@ -149,7 +149,7 @@ for nb in "${notebooks[@]}"; do
     if "$python" -m nbconvert --to notebook --execute --inplace \
         --ExecutePreprocessor.kernel_name="$kernel_name" \
         --ExecutePreprocessor.timeout=120 \
-        --ExecutePreprocessor.startup_timeout=20 \
+        --ExecutePreprocessor.startup_timeout=90 \
         --ExecutePreprocessor.record_timing=False \
         "$nb" >"$log" 2>&1; then
       result=ok
