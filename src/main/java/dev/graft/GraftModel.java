@@ -3,6 +3,7 @@ package dev.graft;
 import dev.graft.data.LabeledData;
 import dev.graft.data.LabeledDatas;
 import dev.graft.data.Preprocessing;
+import dev.graft.export.ExportMetadata;
 import dev.graft.export.ExportOptions;
 import dev.graft.export.ModelExporter;
 import dev.graft.graph.BatchNormTraining;
@@ -44,6 +45,7 @@ public final class GraftModel implements AutoCloseable {
   private final LoadedModel model;
   private final GraphIndex index;
   private final CutPoint cut;
+  private final ExportMetadata exportMetadata;
   private Preprocessing preprocessing = Preprocessing.unit();
   private HeadSpec headSpec;
   private Head head;
@@ -56,23 +58,16 @@ public final class GraftModel implements AutoCloseable {
     this.model = model;
     this.index = new GraphIndex(model.flatGraph());
     this.cut = HeadLocator.locate(index, model.graph(), model.signature(), override);
-    if (bakedPreprocessing(model.dir().path())) {
-      this.preprocessing = Preprocessing.none();
+    this.exportMetadata = ExportMetadata.read(model.dir().path()).orElse(null);
+    if (exportMetadata != null) {
+      // Retraining a Graft export: decoded examples get the scaling its own clients apply.
+      this.preprocessing = exportMetadata.clientPreprocessing();
     }
   }
 
-  /** Whether the model is a Graft export whose serving graph already scales raw inputs. */
-  private static boolean bakedPreprocessing(Path dir) {
-    Path meta = dir.resolve("assets.extra").resolve("graft.json");
-    if (!java.nio.file.Files.isRegularFile(meta)) {
-      return false;
-    }
-    try {
-      var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(meta.toFile());
-      return json.path("preprocessing").path("bakedIntoServingGraph").asBoolean(false);
-    } catch (java.io.IOException e) {
-      return false;
-    }
+  /** What the model's {@code graft.json} says when it is a Graft export; empty for any other SavedModel. */
+  public java.util.Optional<ExportMetadata> exportMetadata() {
+    return java.util.Optional.ofNullable(exportMetadata);
   }
 
   /** The loaded, flattened model. */
@@ -95,7 +90,10 @@ public final class GraftModel implements AutoCloseable {
     return headSpec;
   }
 
-  /** How raw example values are scaled before the model sees them (default {@code [0,1]}). */
+  /**
+   * How raw example values are scaled before the model sees them: {@code [0,1]} by default, for a Graft export the
+   * scaling its {@code graft.json} records.
+   */
   public Preprocessing preprocessing() {
     return preprocessing;
   }
@@ -126,6 +124,7 @@ public final class GraftModel implements AutoCloseable {
     if (head != null) {
       throw new IllegalStateException("The head was already replaced; load the model again for another head");
     }
+    spec.checkSize(cut.featureSize());
     this.headSpec = spec;
     this.head = HeadBuilder.build(model.graph(), cut.features(), cut.featureSize(), spec, HeadBuilder.Mode.TRAIN);
     return this;
@@ -165,6 +164,7 @@ public final class GraftModel implements AutoCloseable {
     }
     checkExampleShape(train);
     Map<String, List<String>> layers = backboneLayerVariables();
+    config.freeze().checkApplies(new ArrayList<>(layers.keySet()), new ArrayList<>(layers.values()));
     Set<String> upstream = index.ancestors(List.of(cut.features()));
     Map<String, List<String>> reads = new LinkedHashMap<>();
     for (List<String> vars : layers.values()) {
@@ -187,13 +187,25 @@ public final class GraftModel implements AutoCloseable {
         new ArrayList<>(layers.keySet()), new ArrayList<>(layers.values()), reads,
         batchNorm == null ? null : batchNorm.trainingFlag(),
         batchNorm == null ? Map.of() : batchNorm.updates(),
-        batchNorm == null ? List.of() : batchNorm.statistics());
+        batchNorm == null ? List.of() : batchNorm.statistics(), runIdentity(train));
     this.classNames = List.copyOf(train.classNames());
     this.lastConfig = config;
     this.trained = true;
     this.lastResult = Trainer.train(target, LabeledDatas.preprocessed(train, preprocessing),
         LabeledDatas.preprocessed(validation, preprocessing), config);
     return lastResult;
+  }
+
+  /** What identifies this run's model, cut, head, classes and scaling, for checkpoints to match on resume. */
+  private Map<String, String> runIdentity(LabeledData train) {
+    Map<String, String> identity = new LinkedHashMap<>();
+    identity.put("model", com.google.common.hash.Hashing.sha256().hashBytes(model.dir().savedModelBytes()).toString());
+    identity.put("cut", cut.features());
+    identity.put("hidden", headSpec.hidden().toString());
+    identity.put("dropout", Float.toString(headSpec.dropout()));
+    identity.put("classes", train.classNames().toString());
+    identity.put("preprocess", preprocessing.toString());
+    return identity;
   }
 
   /**

@@ -3,6 +3,7 @@ package dev.graft.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.graft.GraftException;
+import dev.graft.export.ExportMetadata;
 import dev.graft.graph.CutPoint;
 import dev.graft.graph.GraphIndex;
 import dev.graft.graph.HeadLocator;
@@ -126,6 +127,8 @@ final class InspectCommand implements Callable<Integer> {
       report.put("head", head);
     }
     report.put("trainPolicy", policy.toString());
+    ExportMetadata.read(model).ifPresent(m -> report.put("graftExport", Map.of("inputContract", m.inputContract().id(),
+        "preprocessing", m.preprocessing().toString(), "bakedIntoServingGraph", m.baked(), "description", m.describe())));
     return report;
   }
 
@@ -146,6 +149,7 @@ final class InspectCommand implements Callable<Integer> {
   @SuppressWarnings("unchecked")
   private void printText(PrintWriter out, LoadedModel loaded, Map<String, Object> report) {
     out.printf("Model      %s (written by TensorFlow %s)%n", model, report.get("tfVersion"));
+    ExportMetadata.read(model).ifPresent(m -> out.printf("Export     a Graft export; input %s%n", m.describe()));
     for (SignatureInfo s : loaded.dir().signatures()) {
       out.printf("Signature  %s [%s]%n", s.key(), s.method());
       s.inputs().forEach(t -> out.printf("  in   %-24s %-8s %s%n", t.key(), t.dtypeName(), t.shapeString()));

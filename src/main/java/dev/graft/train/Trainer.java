@@ -77,7 +77,15 @@ public final class Trainer {
     this.ops = new TrainingGraph(target.graph(), target.head().logits(), target.numClasses(), reads, headVariables,
         config.optimizer(), config.labelSmoothing(), weights);
     this.checkpoints = config.checkpointDir() == null ? null
-        : new CheckpointStore(target.graph(), config.checkpointDir(), trainedVariables(reads.keySet()));
+        : new CheckpointStore(target.graph(), config.checkpointDir(), trainedVariables(reads.keySet()), runKey());
+  }
+
+  /** The options a resumed run must share with the interrupted one: the config's, the target's and the data sizes. */
+  private Map<String, String> runKey() {
+    Map<String, String> key = new LinkedHashMap<>(config.resumeKey());
+    key.putAll(target.identity());
+    key.put("classes-of-the-head", Integer.toString(target.numClasses()));
+    return key;
   }
 
   private List<String> trainedVariables(Set<String> trained) {
@@ -106,7 +114,42 @@ public final class Trainer {
     if (train.size() == 0) {
       throw new GraftException("The training data is empty; check --data and --classes.");
     }
-    return new Trainer(target, config).run(train, validation);
+    checkEveryClassHasExamples(train);
+    if (config.checkpointDir() != null) {
+      CheckpointFolder.check(config.checkpointDir(), config.resume());
+    }
+    Map<String, String> withData = new LinkedHashMap<>(target.identity());
+    withData.put("training-examples", Integer.toString(train.size()));
+    withData.put("validation-examples", Integer.toString(validation == null ? 0 : validation.size()));
+    TrainTarget counted = new TrainTarget(target.graph(), target.session(), target.io(), target.input(),
+        target.features(), target.featureSize(), target.head(), target.dropout(), target.numClasses(), target.layers(),
+        target.layerVariables(), target.backboneReads(), target.trainingFlag(), target.stateUpdates(),
+        target.stateVariables(), withData);
+    return new Trainer(counted, config).run(train, validation);
+  }
+
+  /**
+   * Refuses training data in which a class has no example: the head would learn never to predict it, and nothing
+   * would say so.
+   */
+  static void checkEveryClassHasExamples(LabeledData train) {
+    int[] counts = dev.graft.data.LabeledDatas.classCounts(train);
+    List<String> empty = new ArrayList<>();
+    for (int c = 0; c < counts.length; c++) {
+      if (counts[c] == 0) {
+        empty.add("'" + train.classNames().get(c) + "'");
+      }
+    }
+    if (!empty.isEmpty()) {
+      String shown = empty.size() > 10 ? String.join(", ", empty.subList(0, 10)) + " and " + (empty.size() - 10)
+          + " more" : String.join(", ", empty);
+      throw new GraftException((empty.size() == 1 ? "Class " + shown + " has" : empty.size() + " classes (" + shown
+          + ") have") + " no training examples (examples per class: " + dev.graft.data.LabeledDatas.describeCounts(train)
+          + "). A head class without examples is never learned: pass --classes with only the classes the data holds,"
+          + " or add examples" + (counts.length > 2 * (counts.length - empty.size())
+              ? " (integer labels name classes 0..max label; a stray large label makes many empty classes)" : "")
+          + ".");
+    }
   }
 
   private TrainResult run(LabeledData train, LabeledData validation) {
@@ -128,27 +171,31 @@ public final class Trainer {
     double best = Double.NaN;
     int bestEpoch = 0;
     VariableSnapshot bestWeights = null;
-    if (checkpoints != null && config.resume()) {
-      CheckpointStore.State state = checkpoints.restore(session);
-      if (state != null) {
-        startEpoch = state.epochsDone();
-        history.addAll(state.history());
-        best = state.best();
-        bestEpoch = state.bestEpoch();
-        if (bestEpoch > 0 && bestEpoch < startEpoch && checkpoints.restoreBest(session)) {
-          // The best epoch came before the interruption: hold its weights as an uninterrupted run would.
-          bestWeights = target.io().read(session, new ArrayList<>(allTrainable()));
-          try {
-            checkpoints.restore(session);
-          } catch (RuntimeException e) {
-            bestWeights.close();
-            throw e;
-          }
-        }
-        log.info("Resumed from {} after epoch {}", config.checkpointDir(), startEpoch);
-      }
-    }
     boolean stoppedEarly = false;
+    if (checkpoints != null && config.resume()) {
+      CheckpointStore.State state = checkpoints.resume(session);
+      startEpoch = state.epochsDone();
+      history.addAll(state.history());
+      best = state.best();
+      bestEpoch = state.bestEpoch();
+      stoppedEarly = state.stoppedEarly();
+      if (bestEpoch > 0 && bestEpoch == startEpoch) {
+        // The last epoch done was the best so far: its weights are the ones just restored.
+        bestWeights = target.io().read(session, new ArrayList<>(allTrainable()));
+      } else if (bestEpoch > 0 && bestEpoch < startEpoch && checkpoints.restoreBest(session)) {
+        // The best epoch came before the interruption: hold its weights as an uninterrupted run would.
+        bestWeights = target.io().read(session, new ArrayList<>(allTrainable()));
+        try {
+          checkpoints.restoreLatest(session);
+        } catch (RuntimeException e) {
+          bestWeights.close();
+          throw e;
+        }
+      }
+      log.info("Resumed from {} after epoch {}", config.checkpointDir(), startEpoch);
+    } else if (checkpoints != null) {
+      checkpoints.start();
+    }
     try (BatchStream stream = BatchStream.builder().setData(trainData).setBatchSize(config.batchSize())
         .optSkipBad(config.skipBad()).optPrefetch(config.prefetch())
         .optSeed(config.seed()).optShuffle(true).optAugmentation(cache ? null : config.augmentation()).build();
@@ -157,7 +204,7 @@ public final class Trainer {
       long totalSteps = stepsPerEpoch * config.epochs();
       config.listeners().forEach(l -> l.onTrainStart(config.epochs(), (int) stepsPerEpoch));
       int sinceBest = bestEpoch > 0 ? startEpoch - bestEpoch : 0;
-      for (int epoch = startEpoch; epoch < config.epochs(); epoch++) {
+      for (int epoch = startEpoch; epoch < config.epochs() && !stoppedEarly; epoch++) {
         Set<String> trained = new LinkedHashSet<>(headVariables);
         trained.addAll(config.freeze().selectAt(epoch, config.unfreezeEvery(), target.layers(), target.layerVariables()));
         EpochMetrics metrics = runEpoch(stream, epoch, trained, feedName, valStream, stepsPerEpoch, totalSteps,
@@ -175,14 +222,11 @@ public final class Trainer {
         } else {
           sinceBest++;
         }
+        stoppedEarly = config.patience() > 0 && sinceBest >= config.patience() && epoch + 1 < config.epochs();
         if (checkpoints != null) {
-          checkpoints.save(session, new CheckpointStore.State(epoch + 1, history, best, bestEpoch));
+          checkpoints.save(session, new CheckpointStore.State(epoch + 1, history, best, bestEpoch, stoppedEarly));
         }
         config.listeners().forEach(l -> l.onEpochEnd(metrics));
-        if (config.patience() > 0 && sinceBest >= config.patience()) {
-          stoppedEarly = epoch + 1 < config.epochs();
-          break;
-        }
       }
       if (bestWeights != null && bestEpoch != history.size()) {
         target.io().assign(session, bestWeights);
