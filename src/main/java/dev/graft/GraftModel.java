@@ -191,8 +191,11 @@ public final class GraftModel implements AutoCloseable {
     this.classNames = List.copyOf(train.classNames());
     this.lastConfig = config;
     this.trained = true;
+    // by name: a validation folder without one class, or with its classes in another order, still means the same ones
+    LabeledData matched = validation == null || validation.classNames().equals(train.classNames()) ? validation
+        : LabeledDatas.mapClassesByName(validation, train.classNames());
     this.lastResult = Trainer.train(target, LabeledDatas.preprocessed(train, preprocessing),
-        LabeledDatas.preprocessed(validation, preprocessing), config);
+        LabeledDatas.preprocessed(matched, preprocessing), config);
     return lastResult;
   }
 
@@ -240,12 +243,17 @@ public final class GraftModel implements AutoCloseable {
     }
   }
 
-  /** Accuracy, loss, top-k and confusion of the current weights on labelled data (no dropout). */
+  /**
+   * Accuracy, loss, top-k and confusion of the current weights on labelled data (no dropout); its classes are matched
+   * to the head's by name, and may be a subset of them.
+   */
   public Metrics evaluate(LabeledData data, int topK) {
     if (head == null) {
       throw new IllegalStateException("No new head: call replaceHead(HeadSpec) before evaluate()");
     }
-    LabeledData scaled = LabeledDatas.preprocessed(data, preprocessing);
+    LabeledData matched = classNames == null || data.classNames().equals(classNames) ? data
+        : LabeledDatas.mapClassesByName(data, classNames);
+    LabeledData scaled = LabeledDatas.preprocessed(matched, preprocessing);
     Metrics metrics = new Metrics(headSpec.numClasses(), topK);
     try (var stream = dev.graft.data.BatchStream.builder().setData(scaled).setBatchSize(256).optShuffle(false).build();
         var batches = stream.epoch(0)) {

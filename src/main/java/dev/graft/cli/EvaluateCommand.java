@@ -41,6 +41,11 @@ final class EvaluateCommand implements Callable<Integer> {
     if (topK < 1) {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--top-k must be at least 1, got " + topK);
     }
+    try {
+      dev.graft.data.DataSpec.parse(data);
+    } catch (IllegalArgumentException e) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    }
     try (ExportedModel export = new ExportedModel(model)) {
       DataOptions.Builder options = RetrainCommand.dataOptions(export.input, skipBad, imageKey, labelKey);
       if (classes != null) {

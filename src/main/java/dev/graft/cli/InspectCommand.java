@@ -59,7 +59,16 @@ final class InspectCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    FreezePolicy policy = FreezePolicy.parse(train);
+    if (cutAt != null && cutLayer != null) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--cut-at " + cutAt + " and --cut-layer "
+          + cutLayer + " both choose the cut; pass one");
+    }
+    FreezePolicy policy;
+    try {
+      policy = FreezePolicy.parse(train);
+    } catch (IllegalArgumentException e) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    }
     try (LoadedModel loaded = LoadedModel.load(model, new LoadedModel.LoadOptions(tag, signature))) {
       Map<String, Object> report = report(loaded, policy);
       PrintWriter out = spec.commandLine().getOut();

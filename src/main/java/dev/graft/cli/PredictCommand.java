@@ -47,6 +47,15 @@ final class PredictCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(), "--top and --limit must be between 1 and " + MAX_SHOWN
           + ", got --top " + top + " --limit " + limit);
     }
+    for (String input : inputs) {
+      if (!DataSources.isUnlabelled(input)) {
+        try {
+          dev.graft.data.DataSpec.parse(input);
+        } catch (IllegalArgumentException e) {
+          throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+      }
+    }
     PrintWriter out = spec.commandLine().getOut();
     try (ExportedModel export = new ExportedModel(model)) {
       DataOptions options = RetrainCommand.dataOptions(export.input, skipBad, imageKey, labelKey).build();

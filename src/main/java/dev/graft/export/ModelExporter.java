@@ -71,6 +71,13 @@ public final class ModelExporter {
       throw new IllegalArgumentException("Version folder " + target + " already exists; pass another --version "
           + "or leave it out to take the next free one");
     }
+    for (String name : source.classNames()) {
+      if (name.isEmpty() || name.contains("\n") || name.contains("\r")) {
+        throw new IllegalArgumentException("Class name '" + name.replace("\n", "\\n").replace("\r", "\\r")
+            + "' cannot be written to labels.txt (one name a line); rename the class folder or pass names without "
+            + "line breaks");
+      }
+    }
     CutPoint cut = source.cut();
     TensorSpec input = source.model().input();
     if (options.keepOldHead() && source.lastConfig() != null

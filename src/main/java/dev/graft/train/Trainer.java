@@ -158,7 +158,8 @@ public final class Trainer {
     HeadBuilder.initialize(target.graph(), session, target.head(), config.seed(), target.io());
     boolean cutAtInput = tensorName(target.features()).equals(tensorName(target.input()));
     boolean cache = config.featureCache() && config.freeze().kind() == FreezePolicy.Kind.HEAD
-        && config.augmentation() == null && !cutAtInput;
+        && config.augmentation() == null && !cutAtInput
+        && FeatureCache.fits(train.size() + (validation == null ? 0 : validation.size()), target.featureSize());
     String feedName = cache ? target.features() : target.input();
     long cacheStart = System.nanoTime();
     LabeledData trainData = cache ? features(train) : train;

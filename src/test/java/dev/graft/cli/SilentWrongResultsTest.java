@@ -72,6 +72,22 @@ class SilentWrongResultsTest {
   }
 
   @Test
+  void validationDataIsMatchedToTheTrainingClassesByName() throws Exception {
+    Path two = HostileFiles.imageFolder(dir.resolve("val-two"), List.of("bag", "shirt"), 5);
+    CliRunner r = CliRunner.run("retrain", "--data", images.toString(), "--val-data", two.toString(), "--test-data",
+        two.toString(), "--epochs", "10", "--lr", "0.01", "--out", dir.resolve("val-two-out").toString());
+    assertEquals(0, r.exitCode(), r.err());
+    java.util.regex.Matcher test = java.util.regex.Pattern.compile("test +accuracy (\\d\\.\\d+)").matcher(r.out());
+    assertTrue(test.find(), r.out());
+    assertTrue(Double.parseDouble(test.group(1)) > 0.9, "shirts are scored as shirts, not as boots: " + r.out());
+    Path other = HostileFiles.imageFolder(dir.resolve("val-other"), List.of("bag", "sandal"), 3);
+    CliRunner refused = CliRunner.run("retrain", "--data", images.toString(), "--val-data", other.toString(),
+        "--epochs", "1", "--out", dir.resolve("val-other-out").toString());
+    assertEquals(1, refused.exitCode());
+    assertTrue(refused.err().contains("holds classes [sandal] that are not among the model's classes"), refused.err());
+  }
+
+  @Test
   void aClassWithoutTrainingExamplesIsRefusedByName() {
     // labels 0, 2, 3: the IDX reader names classes 0..3, and class 1 has no example
     int[] labels = new int[40];

@@ -89,6 +89,10 @@ class UsageErrorsTest {
         Arguments.of(List.of("evaluate", "--model", model, "--data", "fashion-mnist:test", "--top-k", "0"),
             "--top-k must be at least 1"),
         Arguments.of(List.of("predict", "--model", model, "--top", "-1", "x.png"), "--top and --limit must be between"),
-        Arguments.of(List.of("predict", "--model", model, "--limit", "0", "x.png"), "--top and --limit must be between"));
+        Arguments.of(List.of("predict", "--model", model, "--limit", "0", "x.png"), "--top and --limit must be between"),
+        Arguments.of(List.of("predict", "--model", model, "idx:one"), "expected idx:IMAGES,LABELS"),
+        Arguments.of(List.of("evaluate", "--model", model, "--data", "nosuch:x"), "starts with unknown reader 'nosuch:'"),
+        Arguments.of(List.of("inspect", model, "--train", "last:many"), "N of last:N must be a whole number"),
+        Arguments.of(List.of("inspect", model, "--cut-at", "a", "--cut-layer", "b"), "both choose the cut"));
   }
 }
