@@ -192,6 +192,33 @@ public final class LabeledDatas {
   }
 
   /**
+   * Refuses data in which a class has no example: a head class without examples is never learned, and nothing would
+   * say so.
+   *
+   * @throws DataException naming the empty classes and the examples per class
+   */
+  public static void requireExamplesOfEveryClass(LabeledData train) {
+    int[] counts = classCounts(train);
+    List<String> empty = new ArrayList<>();
+    for (int c = 0; c < counts.length; c++) {
+      if (counts[c] == 0) {
+        empty.add("'" + train.classNames().get(c) + "'");
+      }
+    }
+    if (empty.isEmpty()) {
+      return;
+    }
+    String shown = empty.size() > 10 ? String.join(", ", empty.subList(0, 10)) + " and " + (empty.size() - 10)
+        + " more" : String.join(", ", empty);
+    boolean sparse = counts.length > 2 * (counts.length - empty.size());
+    throw new DataException(train.describe(), (empty.size() == 1 ? "class " + shown + " has" : empty.size()
+        + " classes (" + shown + ") have") + " no training examples (examples per class: " + describeCounts(train)
+        + "). A head class without examples is never learned: pass --classes with only the classes the data holds,"
+        + " or add examples" + (sparse ? " (integer labels name classes 0..max label; a stray large label makes"
+            + " many empty classes)" : "") + ".");
+  }
+
+  /**
    * The examples per class as {@code name count, name count, ...} in label order; past {@code 20} classes the rest
    * are summed up.
    */

@@ -57,7 +57,7 @@ public final class Trainer {
   /** The devices the first training step ran on; null until it ran. */
   private List<String> devices;
 
-  private Trainer(TrainTarget target, TrainConfig config) {
+  private Trainer(TrainTarget target, TrainConfig config, Map<String, String> dataKey) {
     this.target = target;
     this.config = config;
     this.headVariables = new LinkedHashSet<>(target.head().variables());
@@ -77,13 +77,15 @@ public final class Trainer {
     this.ops = new TrainingGraph(target.graph(), target.head().logits(), target.numClasses(), reads, headVariables,
         config.optimizer(), config.labelSmoothing(), weights);
     this.checkpoints = config.checkpointDir() == null ? null
-        : new CheckpointStore(target.graph(), config.checkpointDir(), trainedVariables(reads.keySet()), runKey());
+        : new CheckpointStore(target.graph(), config.checkpointDir(), trainedVariables(reads.keySet()),
+            runKey(dataKey));
   }
 
   /** The options a resumed run must share with the interrupted one: the config's, the target's and the data sizes. */
-  private Map<String, String> runKey() {
+  private Map<String, String> runKey(Map<String, String> dataKey) {
     Map<String, String> key = new LinkedHashMap<>(config.resumeKey());
     key.putAll(target.identity());
+    key.putAll(dataKey);
     key.put("classes-of-the-head", Integer.toString(target.numClasses()));
     return key;
   }
@@ -114,42 +116,14 @@ public final class Trainer {
     if (train.size() == 0) {
       throw new GraftException("The training data is empty; check --data and --classes.");
     }
-    checkEveryClassHasExamples(train);
+    dev.graft.data.LabeledDatas.requireExamplesOfEveryClass(train);
     if (config.checkpointDir() != null) {
       CheckpointFolder.check(config.checkpointDir(), config.resume());
     }
-    Map<String, String> withData = new LinkedHashMap<>(target.identity());
-    withData.put("training-examples", Integer.toString(train.size()));
-    withData.put("validation-examples", Integer.toString(validation == null ? 0 : validation.size()));
-    TrainTarget counted = new TrainTarget(target.graph(), target.session(), target.io(), target.input(),
-        target.features(), target.featureSize(), target.head(), target.dropout(), target.numClasses(), target.layers(),
-        target.layerVariables(), target.backboneReads(), target.trainingFlag(), target.stateUpdates(),
-        target.stateVariables(), withData);
-    return new Trainer(counted, config).run(train, validation);
-  }
-
-  /**
-   * Refuses training data in which a class has no example: the head would learn never to predict it, and nothing
-   * would say so.
-   */
-  static void checkEveryClassHasExamples(LabeledData train) {
-    int[] counts = dev.graft.data.LabeledDatas.classCounts(train);
-    List<String> empty = new ArrayList<>();
-    for (int c = 0; c < counts.length; c++) {
-      if (counts[c] == 0) {
-        empty.add("'" + train.classNames().get(c) + "'");
-      }
-    }
-    if (!empty.isEmpty()) {
-      String shown = empty.size() > 10 ? String.join(", ", empty.subList(0, 10)) + " and " + (empty.size() - 10)
-          + " more" : String.join(", ", empty);
-      throw new GraftException((empty.size() == 1 ? "Class " + shown + " has" : empty.size() + " classes (" + shown
-          + ") have") + " no training examples (examples per class: " + dev.graft.data.LabeledDatas.describeCounts(train)
-          + "). A head class without examples is never learned: pass --classes with only the classes the data holds,"
-          + " or add examples" + (counts.length > 2 * (counts.length - empty.size())
-              ? " (integer labels name classes 0..max label; a stray large label makes many empty classes)" : "")
-          + ".");
-    }
+    Map<String, String> data = new LinkedHashMap<>();
+    data.put("training-examples", Integer.toString(train.size()));
+    data.put("validation-examples", Integer.toString(validation == null ? 0 : validation.size()));
+    return new Trainer(target, config, data).run(train, validation);
   }
 
   private TrainResult run(LabeledData train, LabeledData validation) {
