@@ -18,6 +18,7 @@ module dev.graft {
   exports dev.graft.export;
   exports dev.graft.graph;
   exports dev.graft.head;
+  exports dev.graft.io;
   exports dev.graft.model;
   exports dev.graft.train;
 }

@@ -4,6 +4,7 @@ import dev.graft.error.GraftException;
 import dev.graft.data.LabeledData;
 import dev.graft.data.LabeledDatas;
 import dev.graft.data.Preprocessing;
+import dev.graft.export.ExportMetadata;
 import dev.graft.export.ExportOptions;
 import dev.graft.export.ModelExporter;
 import dev.graft.graph.BatchNormTraining;
@@ -45,6 +46,7 @@ public final class GraftModel implements AutoCloseable {
   private final LoadedModel model;
   private final GraphIndex index;
   private final CutPoint cut;
+  private final ExportMetadata exportMetadata;
   private Preprocessing preprocessing = Preprocessing.unit();
   private HeadSpec headSpec;
   private Head head;
@@ -57,23 +59,16 @@ public final class GraftModel implements AutoCloseable {
     this.model = model;
     this.index = new GraphIndex(model.flatGraph());
     this.cut = HeadLocator.locate(index, model.graph(), model.signature(), override);
-    if (bakedPreprocessing(model.dir().path())) {
-      this.preprocessing = Preprocessing.none();
+    this.exportMetadata = ExportMetadata.read(model.dir().path()).orElse(null);
+    if (exportMetadata != null) {
+      // Retraining a Graft export: decoded examples get the scaling its own clients apply.
+      this.preprocessing = exportMetadata.clientPreprocessing();
     }
   }
 
-  /** Whether the model is a Graft export whose serving graph already scales raw inputs. */
-  private static boolean bakedPreprocessing(Path dir) {
-    Path meta = dir.resolve("assets.extra").resolve("graft.json");
-    if (!java.nio.file.Files.isRegularFile(meta)) {
-      return false;
-    }
-    try {
-      var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(meta.toFile());
-      return json.path("preprocessing").path("bakedIntoServingGraph").asBoolean(false);
-    } catch (java.io.IOException e) {
-      return false;
-    }
+  /** What the model's {@code graft.json} says when it is a Graft export; empty for any other SavedModel. */
+  public java.util.Optional<ExportMetadata> exportMetadata() {
+    return java.util.Optional.ofNullable(exportMetadata);
   }
 
   /** The loaded, flattened model. */
@@ -96,7 +91,10 @@ public final class GraftModel implements AutoCloseable {
     return headSpec;
   }
 
-  /** How raw example values are scaled before the model sees them (default {@code [0,1]}). */
+  /**
+   * How raw example values are scaled before the model sees them: {@code [0,1]} by default, for a Graft export the
+   * scaling its {@code graft.json} records.
+   */
   public Preprocessing preprocessing() {
     return preprocessing;
   }
@@ -127,6 +125,7 @@ public final class GraftModel implements AutoCloseable {
     if (head != null) {
       throw new IllegalStateException("The head was already replaced; load the model again for another head");
     }
+    spec.checkSize(cut.featureSize());
     this.headSpec = spec;
     this.head = HeadBuilder.build(model.graph(), cut.features(), cut.featureSize(), spec, HeadBuilder.Mode.TRAIN);
     return this;
@@ -166,6 +165,7 @@ public final class GraftModel implements AutoCloseable {
     }
     checkExampleShape(train);
     Map<String, List<String>> layers = backboneLayerVariables();
+    config.freeze().checkApplies(new ArrayList<>(layers.keySet()), new ArrayList<>(layers.values()));
     Set<String> upstream = index.ancestors(List.of(cut.features()));
     Map<String, List<String>> reads = new LinkedHashMap<>();
     for (List<String> vars : layers.values()) {
@@ -188,13 +188,28 @@ public final class GraftModel implements AutoCloseable {
         new ArrayList<>(layers.keySet()), new ArrayList<>(layers.values()), reads,
         batchNorm == null ? null : batchNorm.trainingFlag(),
         batchNorm == null ? Map.of() : batchNorm.updates(),
-        batchNorm == null ? List.of() : batchNorm.statistics());
+        batchNorm == null ? List.of() : batchNorm.statistics(), runIdentity(train));
     this.classNames = List.copyOf(train.classNames());
     this.lastConfig = config;
     this.trained = true;
+    // by name: a validation folder without one class, or with its classes in another order, still means the same ones
+    LabeledData matched = validation == null || validation.classNames().equals(train.classNames()) ? validation
+        : LabeledDatas.mapClassesByName(validation, train.classNames());
     this.lastResult = Trainer.train(target, LabeledDatas.preprocessed(train, preprocessing),
-        LabeledDatas.preprocessed(validation, preprocessing), config);
+        LabeledDatas.preprocessed(matched, preprocessing), config);
     return lastResult;
+  }
+
+  /** What identifies this run's model, cut, head, classes and scaling, for checkpoints to match on resume. */
+  private Map<String, String> runIdentity(LabeledData train) {
+    Map<String, String> identity = new LinkedHashMap<>();
+    identity.put("model", com.google.common.hash.Hashing.sha256().hashBytes(model.dir().savedModelBytes()).toString());
+    identity.put("cut", cut.features());
+    identity.put("hidden", headSpec.hidden().toString());
+    identity.put("dropout", Float.toString(headSpec.dropout()));
+    identity.put("classes", train.classNames().toString());
+    identity.put("preprocess", preprocessing.toString());
+    return identity;
   }
 
   /**
@@ -229,12 +244,17 @@ public final class GraftModel implements AutoCloseable {
     }
   }
 
-  /** Accuracy, loss, top-k and confusion of the current weights on labelled data (no dropout). */
+  /**
+   * Accuracy, loss, top-k and confusion of the current weights on labelled data (no dropout); its classes are matched
+   * to the head's by name, and may be a subset of them.
+   */
   public Metrics evaluate(LabeledData data, int topK) {
     if (head == null) {
       throw new IllegalStateException("No new head: call replaceHead(HeadSpec) before evaluate()");
     }
-    LabeledData scaled = LabeledDatas.preprocessed(data, preprocessing);
+    LabeledData matched = classNames == null || data.classNames().equals(classNames) ? data
+        : LabeledDatas.mapClassesByName(data, classNames);
+    LabeledData scaled = LabeledDatas.preprocessed(matched, preprocessing);
     Metrics metrics = new Metrics(headSpec.numClasses(), topK);
     try (var stream = dev.graft.data.BatchStream.builder().setData(scaled).setBatchSize(256).optShuffle(false).build();
         var batches = stream.epoch(0)) {

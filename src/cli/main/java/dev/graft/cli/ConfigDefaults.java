@@ -73,6 +73,11 @@ final class ConfigDefaults implements CommandLine.IDefaultValueProvider {
     return String.valueOf(value);
   }
 
+  /** Whether the job file sets {@code key} (an option name without dashes). */
+  boolean sets(String key) {
+    return values.get(key) != null;
+  }
+
   /** The job file. */
   Path file() {
     return file;

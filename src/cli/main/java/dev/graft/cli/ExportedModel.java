@@ -5,6 +5,10 @@ import dev.graft.data.Batch;
 import dev.graft.data.BatchIterator;
 import dev.graft.data.BatchStream;
 import dev.graft.data.LabeledData;
+import dev.graft.data.LabeledDatas;
+import dev.graft.data.Preprocessing;
+import dev.graft.export.ExportMetadata;
+import dev.graft.model.LoadedModel;
 import dev.graft.model.SavedModelDir;
 import dev.graft.model.SignatureInfo;
 import dev.graft.model.TensorSpec;
@@ -16,6 +20,7 @@ import java.util.List;
 import java.util.function.BiConsumer;
 import org.tensorflow.Result;
 import org.tensorflow.SavedModelBundle;
+import org.tensorflow.Tensor;
 import org.tensorflow.exceptions.TensorFlowException;
 
 /** A Graft export loaded for inference through TensorFlow's own SavedModel loader. */
@@ -24,26 +29,43 @@ final class ExportedModel implements AutoCloseable {
   final SavedModelBundle bundle;
   final SignatureInfo signature;
   final TensorSpec input;
+  final TensorSpec probabilities;
   final List<String> labels;
+  /** How decoded examples are scaled before they are fed: what the export's clients do. */
+  final Preprocessing preprocessing;
 
   ExportedModel(Path dir) {
     SavedModelDir saved = SavedModelDir.open(dir, "serve");
     this.signature = saved.signature("serving_default");
-    if (signature.outputs().stream().noneMatch(t -> t.key().equals("probabilities"))) {
-      throw new GraftException("Model " + dir + " has no 'probabilities' output: it is not a Graft export. "
-          + "Retrain it with 'graft retrain --model " + dir + "' first.");
+    this.probabilities = signature.outputs().stream().filter(t -> t.key().equals("probabilities")).findFirst()
+        .orElseThrow(() -> new GraftException("Model " + dir + " has no 'probabilities' output: it is not a Graft "
+            + "export. Retrain it with 'graft retrain --model " + dir + "' first."));
+    if (signature.inputs().size() != 1) {
+      throw new GraftException("Model " + dir + " takes " + signature.inputs().size() + " inputs; a Graft export takes"
+          + " one.");
     }
     this.input = signature.inputs().get(0);
     Path labelFile = dir.resolve("assets/labels.txt");
     try {
       this.labels = Files.readAllLines(labelFile).stream().filter(l -> !l.isEmpty()).toList();
-    } catch (IOException e) {
+    } catch (IOException | java.io.UncheckedIOException e) {
       throw new GraftException("Cannot read " + labelFile + " (" + e.getMessage() + "); the export is incomplete.", e);
     }
+    long[] shape = probabilities.shape();
+    long columns = shape != null && shape.length == 2 ? shape[1] : -1;
+    if (columns > 0 && columns != labels.size()) {
+      throw new GraftException(labelFile + " lists " + labels.size() + " class names but the model's 'probabilities' "
+          + "output has " + columns + " columns; the file does not belong to this model: restore the export's own "
+          + "labels.txt (one class name a line, in label order).");
+    }
+    if (labels.size() < 2) {
+      throw new GraftException(labelFile + " lists " + labels.size() + " class names; an export has at least 2.");
+    }
+    this.preprocessing = ExportMetadata.read(dir).map(ExportMetadata::clientPreprocessing).orElse(Preprocessing.none());
     try {
       this.bundle = SavedModelBundle.load(dir.toString(), "serve");
-    } catch (TensorFlowException e) {
-      throw new GraftException("TensorFlow could not load " + dir + ": " + e.getMessage(), e);
+    } catch (TensorFlowException | IllegalArgumentException e) {
+      throw new GraftException(LoadedModel.loadFailure(dir, e), e);
     }
   }
 
@@ -53,18 +75,29 @@ final class ExportedModel implements AutoCloseable {
         : Arrays.copyOfRange(input.shape(), 1, input.shape().length);
   }
 
-  /** Runs every example of {@code data} (raw values: the export scales them) and hands each batch's probabilities over. */
-  void predict(LabeledData data, BiConsumer<float[], Batch> onBatch) {
-    try (BatchStream stream = BatchStream.builder().setData(data).setBatchSize(256).optShuffle(false).build();
+  /**
+   * Runs every example of {@code data} (decoded values: they get the export's recorded preprocessing) and hands each
+   * batch's probabilities over; with {@code skipBad}, examples that fail to read are left out.
+   */
+  void predict(LabeledData data, boolean skipBad, BiConsumer<float[], Batch> onBatch) {
+    LabeledData scaled = LabeledDatas.preprocessed(data, preprocessing);
+    try (BatchStream stream = BatchStream.builder().setData(scaled).setBatchSize(256).optShuffle(false)
+            .optSkipBad(skipBad).build();
         BatchIterator batches = stream.epoch(0)) {
       while (batches.hasNext()) {
         try (Batch batch = batches.next();
             Result result = bundle.session().runner().feed(input.tensor(), batch.features())
-                .fetch(signature.outputs().stream().filter(t -> t.key().equals("probabilities")).findFirst()
-                    .orElseThrow().tensor()).run()) {
-          float[] p = new float[batch.size() * labels.size()];
-          result.get(0).asRawTensor().data().asFloats().read(p);
-          onBatch.accept(p, batch);
+                .fetch(probabilities.tensor()).run()) {
+          Tensor p = result.get(0);
+          long[] dims = p.shape().asArray();
+          if (dims.length != 2 || dims[0] != batch.size() || dims[1] != labels.size()) {
+            throw new GraftException("The model answered probabilities of shape " + Arrays.toString(dims) + " for "
+                + batch.size() + " examples, but its labels.txt lists " + labels.size() + " classes; the export's "
+                + "labels.txt does not belong to it.");
+          }
+          float[] values = new float[batch.size() * labels.size()];
+          p.asRawTensor().data().asFloats().read(values);
+          onBatch.accept(values, batch);
         }
       }
     }

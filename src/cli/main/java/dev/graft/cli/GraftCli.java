@@ -3,6 +3,7 @@ package dev.graft.cli;
 import dev.graft.error.GraftException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -31,32 +32,70 @@ public final class GraftCli implements Runnable {
 
   /**
    * Runs {@code args} on a command line from {@link #newCommandLine()}, first reading the job file of
-   * {@code retrain --config FILE} so its values serve as defaults.
+   * {@code retrain --config FILE} (or {@code --config=FILE}, anywhere after {@code retrain}) so its values serve as
+   * defaults.
    */
   public static int execute(CommandLine cli, String... args) {
-    for (int i = 0; i + 1 < args.length; i++) {
-      if (args[i].equals("--config") && args.length > 0 && args[0].equals("retrain")) {
+    try {
+      Path config = configFile(args);
+      if (config != null) {
         CommandLine retrain = cli.getSubcommands().get("retrain");
-        try {
-          retrain.setDefaultValueProvider(ConfigDefaults.read(java.nio.file.Path.of(args[i + 1]), retrain));
-        } catch (GraftException e) {
-          cli.getErr().println("graft: " + e.getMessage());
-          cli.getErr().flush();
-          return 1;
-        }
+        retrain.setDefaultValueProvider(ConfigDefaults.read(config, retrain));
       }
+    } catch (GraftException e) {
+      cli.getErr().println("graft: " + e.getMessage());
+      cli.getErr().flush();
+      return 1;
     }
-    return cli.execute(args);
+    try {
+      return cli.execute(args);
+    } catch (OutOfMemoryError e) {
+      cli.getErr().println("graft: Java ran out of memory (" + e.getMessage() + "; the heap limit is "
+          + Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB). Lower --batch-size or --prefetch, use smaller "
+          + "images, or give Java more memory (java -Xmx8g -jar graft.jar ...).");
+      cli.getErr().flush();
+      return 1;
+    }
   }
 
-  /** A configured command line: exit 1 with a one-paragraph message for bad input or a failed run, 2 for usage errors. */
+  /** The job file that {@code retrain --config} names in {@code args}, or null; parsing problems are left to execute. */
+  private static Path configFile(String... args) {
+    CommandLine.ParseResult result;
+    try {
+      CommandLine probe = newCommandLine();
+      probe.setOut(new PrintWriter(java.io.Writer.nullWriter()));
+      probe.setErr(new PrintWriter(java.io.Writer.nullWriter()));
+      result = probe.parseArgs(args);
+    } catch (CommandLine.ParameterException e) {
+      return null;
+    }
+    while (result.hasSubcommand()) {
+      result = result.subcommand();
+    }
+    if (!result.commandSpec().name().equals("retrain") || !result.hasMatchedOption("--config")) {
+      return null;
+    }
+    return result.matchedOptionValue("--config", null);
+  }
+
+  /**
+   * A configured command line: exit 2 with the problem and a pointer to {@code --help} for usage errors, exit 1 with a
+   * one-paragraph message for bad input or a failed run.
+   */
   public static CommandLine newCommandLine() {
     CommandLine cli = new CommandLine(new GraftCli());
+    cli.setParameterExceptionHandler((e, args) -> {
+      PrintWriter err = e.getCommandLine().getErr();
+      err.println("graft: " + e.getMessage());
+      CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
+      err.println("Run 'graft " + commandPath(e.getCommandLine()) + "--help' for its options.");
+      err.flush();
+      return 2;
+    });
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       PrintWriter err = commandLine.getErr();
-      boolean verbose = parseResult.hasMatchedOption("--verbose");
       err.println("graft: " + describe(e));
-      if (verbose) {
+      if (verbose(parseResult)) {
         e.printStackTrace(err);
       } else if (!(e instanceof GraftException || e instanceof IllegalArgumentException
           || e instanceof UncheckedIOException || e instanceof IllegalStateException)) {
@@ -66,6 +105,24 @@ public final class GraftCli implements Runnable {
       return 1;
     });
     return cli;
+  }
+
+  /** Whether {@code --verbose} was given before or after the subcommand. */
+  private static boolean verbose(CommandLine.ParseResult result) {
+    for (CommandLine.ParseResult r = result; r != null; r = r.hasSubcommand() ? r.subcommand() : null) {
+      if (r.hasMatchedOption("--verbose")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String commandPath(CommandLine command) {
+    StringBuilder path = new StringBuilder();
+    for (CommandLine c = command; c != null && c.getParent() != null; c = c.getParent()) {
+      path.insert(0, c.getCommandName() + " ");
+    }
+    return path.toString();
   }
 
   private static String describe(Exception e) {

@@ -3,6 +3,7 @@ package dev.graft.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.graft.error.GraftException;
+import dev.graft.export.ExportMetadata;
 import dev.graft.graph.CutPoint;
 import dev.graft.graph.GraphIndex;
 import dev.graft.graph.HeadLocator;
@@ -58,7 +59,16 @@ final class InspectCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    FreezePolicy policy = FreezePolicy.parse(train);
+    if (cutAt != null && cutLayer != null) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--cut-at " + cutAt + " and --cut-layer "
+          + cutLayer + " both choose the cut; pass one");
+    }
+    FreezePolicy policy;
+    try {
+      policy = FreezePolicy.parse(train);
+    } catch (IllegalArgumentException e) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    }
     try (LoadedModel loaded = LoadedModel.load(model, new LoadedModel.LoadOptions(tag, signature))) {
       Map<String, Object> report = report(loaded, policy);
       PrintWriter out = spec.commandLine().getOut();
@@ -126,6 +136,8 @@ final class InspectCommand implements Callable<Integer> {
       report.put("head", head);
     }
     report.put("trainPolicy", policy.toString());
+    ExportMetadata.read(model).ifPresent(m -> report.put("graftExport", Map.of("inputContract", m.inputContract().id(),
+        "preprocessing", m.preprocessing().toString(), "bakedIntoServingGraph", m.baked(), "description", m.describe())));
     return report;
   }
 
@@ -146,6 +158,7 @@ final class InspectCommand implements Callable<Integer> {
   @SuppressWarnings("unchecked")
   private void printText(PrintWriter out, LoadedModel loaded, Map<String, Object> report) {
     out.printf("Model      %s (written by TensorFlow %s)%n", model, report.get("tfVersion"));
+    ExportMetadata.read(model).ifPresent(m -> out.printf("Export     a Graft export; input %s%n", m.describe()));
     for (SignatureInfo s : loaded.dir().signatures()) {
       out.printf("Signature  %s [%s]%n", s.key(), s.method());
       s.inputs().forEach(t -> out.printf("  in   %-24s %-8s %s%n", t.key(), t.dtypeName(), t.shapeString()));

@@ -1,5 +1,6 @@
 package dev.graft.cli;
 
+import dev.graft.io.AtomicFiles;
 import dev.graft.train.EpochMetrics;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -64,8 +65,10 @@ final class Plots {
     return chart;
   }
 
+  /** Renders the chart in memory and writes it in one rename: a kill or a full disk leaves no partial PNG. */
   private static Path save(org.knowm.xchart.internal.chartpart.Chart<?, ?> chart, Path base) throws IOException {
-    BitmapEncoder.saveBitmap(chart, base.toString(), BitmapEncoder.BitmapFormat.PNG);
-    return base.resolveSibling(base.getFileName() + ".png");
+    Path file = base.resolveSibling(base.getFileName() + ".png");
+    AtomicFiles.write(file, BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG));
+    return file;
   }
 }

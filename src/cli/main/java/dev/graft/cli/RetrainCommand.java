@@ -4,23 +4,20 @@ import dev.graft.Graft;
 import dev.graft.GraftModel;
 import dev.graft.data.DataOptions;
 import dev.graft.data.DataSources;
+import dev.graft.data.LabeledDatas;
 import dev.graft.data.LabeledData;
 import dev.graft.data.Preprocessing;
 import dev.graft.data.Splits;
 import dev.graft.export.ExportOptions;
 import dev.graft.graph.HeadLocator;
 import dev.graft.head.HeadSpec;
-import dev.graft.model.LoadedModel;
+import dev.graft.io.AtomicFiles;
 import dev.graft.train.EpochMetrics;
-import dev.graft.train.FreezePolicy;
-import dev.graft.train.LrSchedule;
 import dev.graft.train.Metrics;
-import dev.graft.train.OptimizerSpec;
 import dev.graft.train.TrainConfig;
 import dev.graft.train.TrainResult;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -81,13 +78,20 @@ final class RetrainCommand implements Callable<Integer> {
   @Option(names = "--label-key", description = "TFRecord feature holding the int64 label (default: image/class/label).")
   String labelKey;
 
-  @Option(names = "--preprocess", defaultValue = "unit", description = "unit, symmetric, none or meanstd:M,../S,.. (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--preprocess", defaultValue = "auto", description = "How decoded values are scaled for the model: "
+      + "unit, symmetric, none or meanstd:M,../S,.. (default: auto, which is unit for images, none for CSV feature "
+      + "columns, and what a Graft export records for itself).")
   String preprocess;
+
+  @Option(names = "--export-input", defaultValue = "drop-in", paramLabel = "drop-in|raw-pixels",
+      description = "What the export's input takes: drop-in (default: exactly what the source model took; the "
+          + "preprocessing is recorded in graft.json) or raw-pixels (the export applies --preprocess to raw values itself).")
+  String exportInput;
 
   @Option(names = "--out", defaultValue = "runs/retrain", description = "Export folder; the model goes to OUT/<version> (default: ${DEFAULT-VALUE}).")
   Path out;
 
-  @Option(names = "--version", defaultValue = "0", description = "Version folder number (default: next free).") int version;
+  @Option(names = "--version", defaultValue = "0", description = "Version folder number (default: next free).") long version;
   @Option(names = "--keep-old-head", description = "Also serve the original head's outputs.") boolean keepOldHead;
 
   @Option(names = "--epochs", defaultValue = "5") int epochs;
@@ -120,13 +124,12 @@ final class RetrainCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     PrintWriter printer = spec.commandLine().getOut();
+    RetrainPlan plan = RetrainPlan.of(this, new ConsoleProgress(printer, System.console() != null));
+    plan.warnings().forEach(this::warn);
     boolean defaultData = data.equals("fashion-mnist:train");
     String classList = classes != null ? classes : defaultData ? "5,6,7,8,9" : null;
     String validation = valData;
     String test = testData != null ? testData : defaultData ? "fashion-mnist:test" : null;
-    if (resume && checkpoint == null) {
-      throw new IllegalArgumentException("--resume needs --checkpoint DIR: the folder the interrupted run wrote");
-    }
     long start = System.nanoTime();
     String layer = cutLayer;
     if (model.equals(DEFAULT_MODEL) && cutAt == null && cutLayer == null) {
@@ -135,12 +138,7 @@ final class RetrainCommand implements Callable<Integer> {
       layer = "flatten";
       printer.println("default  cutting the bundled CNN at layer 'flatten' (its last convolutional features)");
     }
-    LoadedModel.LoadOptions loadOptions = new LoadedModel.LoadOptions(tag, signature);
-    if (threads != null) {
-      loadOptions = loadOptions.withThreads(threads[0], threads.length > 1 ? threads[1] : 0);
-    }
-    try (GraftModel graft = Graft.load(model, loadOptions,
-        new HeadLocator.Override(cutAt, layer))) {
+    try (GraftModel graft = Graft.load(model, plan.load(), new HeadLocator.Override(cutAt, layer))) {
       DataOptions.Builder options = dataOptions(graft.model().input(), skipBad, imageKey, labelKey);
       if (classList != null) {
         options.optClasses(classList);
@@ -162,30 +160,25 @@ final class RetrainCommand implements Callable<Integer> {
       skippedOpening += testSet == null ? 0 : testSet.skipped();
       printer.printf("data     %s: %d training, %d validation%s examples, classes %s%n", data, trainData.size(),
           valSet.size(), testSet == null ? "" : ", " + testSet.size() + " test", trainData.classNames());
-      graft.withPreprocessing(Preprocessing.parse(preprocess));
+      printer.printf("classes  training examples per class: %s%n", LabeledDatas.describeCounts(trainData));
+      graft.withPreprocessing(preprocessing(plan, graft, trainData));
       graft.replaceHead(HeadSpec.builder().setNumClasses(trainData.classNames().size())
           .optHidden(hidden == null ? List.of() : hidden).optDropout(dropout).build());
-      TrainConfig config = TrainConfig.builder().setEpochs(epochs).optBatchSize(batchSize).optLearningRate(lr)
-          .optOptimizer(OptimizerSpec.parse(optimizer)).optSchedule(LrSchedule.parse(schedule))
-          .optFreeze(FreezePolicy.parse(train)).optUnfreezeEvery(unfreezeEvery).optBackboneLrMult(backboneLrMult)
-          .optLabelSmoothing(labelSmoothing).optClassWeights(classWeights).optSeed(seed).optPatience(patience)
-          .optMonitor(monitor).optFeatureCache(!noCache).optBatchNormTraining(bnTrain).optBatchNormMomentum(bnMomentum)
-          .optSkipBad(skipBad).optPrefetch(prefetch).optCheckpointDir(checkpoint).optResume(resume)
-          .addListener(new ConsoleProgress(printer, System.console() != null)).build();
-      printer.printf("train    %s, %s lr %s, %d epochs, batch %d, seed %d%n", config.freeze(), config.optimizer(),
-          lr, epochs, batchSize, seed);
+      TrainConfig config = plan.config();
+      printer.printf("train    %s, %s lr %s, %d epochs, batch %d, seed %d, preprocess %s%n", config.freeze(),
+          config.optimizer(), lr, epochs, batchSize, seed, graft.preprocessing());
       printer.flush();
       TrainResult result = graft.train(trainData, valSet, config);
       Metrics metrics = result.validation();
       Metrics testMetrics = testSet == null ? null : graft.evaluate(testSet, 3);
-      Path exported = graft.export(out, new ExportOptions(version, keepOldHead, true,
-          metadata(config, result, testMetrics)));
-      String prefix = "v" + exported.getFileName() + "-";
-      writeMetricsCsv(exported.resolveSibling(prefix + "metrics.csv"), result);
-      List<Path> plots = Plots.write(exported.getParent(), prefix, result.history(),
-          metrics == null ? null : metrics.confusion(), graft.classNames());
-      printer.printf("%nresult   validation accuracy %.4f, loss %.4f, top-%d %.4f on %d examples (best epoch %d)%n",
-          metrics.accuracy(), metrics.loss(), metrics.topK(), metrics.topKAccuracy(), metrics.count(), result.bestEpoch());
+      Path exported = graft.export(out, ExportOptions.builder().optVersion(version).optKeepOldHead(keepOldHead)
+          .optInputContract(plan.contract()).optMetadata(metadata(config, result, testMetrics)).build());
+      List<String> reports = writeReports(exported, result, metrics, graft.classNames());
+      if (metrics != null) {
+        printer.printf("%nresult   validation accuracy %.4f, loss %.4f, top-%d %.4f on %d examples (best epoch %d)%n",
+            metrics.accuracy(), metrics.loss(), metrics.topK(), metrics.topKAccuracy(), metrics.count(),
+            result.bestEpoch());
+      }
       printer.printf("device   %s%n", result.devices().isEmpty() ? "not reported by TensorFlow"
           : String.join(", ", result.devices()) + (result.devices().stream().anyMatch(d -> d.startsWith("GPU"))
               ? "" : " (no GPU in use)"));
@@ -198,11 +191,28 @@ final class RetrainCommand implements Callable<Integer> {
             testMetrics.accuracy(), testMetrics.loss(), testMetrics.topK(), testMetrics.topKAccuracy(),
             testMetrics.count(), test);
       }
-      printer.printf("export   %s  (%.1f s in all)%n", exported, (System.nanoTime() - start) / 1e9);
-      printer.printf("plots    %s; metrics %s%n", plots, exported.resolveSibling(prefix + "metrics.csv"));
+      printer.printf("export   %s  (%.1f s in all; input %s)%n", exported, (System.nanoTime() - start) / 1e9,
+          plan.contract().id());
+      if (!reports.isEmpty()) {
+        printer.printf("plots    %s%n", String.join("; ", reports));
+      }
       printer.flush();
       return 0;
     }
+  }
+
+  /**
+   * The scaling of decoded values: what {@code --preprocess} says, else what a Graft export records for itself, else
+   * {@code unit} for pixels and {@code none} for numbers such as CSV feature columns.
+   */
+  private static Preprocessing preprocessing(RetrainPlan plan, GraftModel graft, LabeledData data) {
+    if (plan.preprocess() != null) {
+      return plan.preprocess();
+    }
+    if (graft.exportMetadata().isPresent()) {
+      return graft.preprocessing();
+    }
+    return data.pixelValues() ? Preprocessing.unit() : Preprocessing.none();
   }
 
   /**
@@ -215,7 +225,10 @@ final class RetrainCommand implements Callable<Integer> {
     long[] shape = input.shape();
     if (input.dtype() == org.tensorflow.proto.DataType.DT_STRING) {
       options.optRawExamples(true);
-    } else if (shape != null && shape.length > 1) {
+    } else if (shape != null && shape.length == 2 && shape[1] > 0) {
+      // a matrix input [N, F]: CSV feature columns, or images flattened
+      options.optTargetShape(shape[1]);
+    } else if (shape != null && shape.length > 2) {
       options.optTargetShape(Arrays.copyOfRange(shape, 1, shape.length));
     }
     if (imageKey != null) {
@@ -270,6 +283,32 @@ final class RetrainCommand implements Callable<Integer> {
     return options;
   }
 
+  /** Writes the metrics file and the plots beside the export; a failure here leaves the export as it is. */
+  private List<String> writeReports(Path exported, TrainResult result, Metrics metrics, List<String> classes) {
+    String prefix = "v" + exported.getFileName() + "-";
+    List<String> written = new java.util.ArrayList<>();
+    Path csv = exported.resolveSibling(prefix + "metrics.csv");
+    try {
+      writeMetricsCsv(csv, result);
+      written.add("metrics " + csv);
+    } catch (IOException | RuntimeException e) {
+      warn("the metrics file " + csv + " was not written (" + e.getMessage() + "); the export is complete");
+    }
+    try {
+      List<Path> plots = Plots.write(exported.getParent(), prefix, result.history(),
+          metrics == null ? null : metrics.confusion(), classes);
+      written.add(0, plots.toString());
+    } catch (IOException | RuntimeException | LinkageError e) {
+      warn("the plots were not written (" + e.getMessage() + "); the export is complete");
+    }
+    return written;
+  }
+
+  private void warn(String message) {
+    spec.commandLine().getErr().println("graft: warning: " + message);
+    spec.commandLine().getErr().flush();
+  }
+
   static void writeMetricsCsv(Path file, TrainResult result) throws IOException {
     StringBuilder csv = new StringBuilder("epoch,split,loss,accuracy,lr,seconds\n");
     for (EpochMetrics m : result.history()) {
@@ -278,6 +317,6 @@ final class RetrainCommand implements Callable<Integer> {
       csv.append(String.format("%d,val,%.6f,%.6f,%.6g,%.3f%n", m.epoch(), m.valLoss(), m.valAccuracy(),
           m.learningRate(), m.seconds()));
     }
-    Files.writeString(file, csv);
+    AtomicFiles.write(file, csv.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
   }
 }

@@ -119,13 +119,17 @@ class RetrainCommandTest {
   }
 
   @Test
-  void badInputGivesOneParagraphAndExitOne() {
+  void badOptionValuesAreUsageErrors() {
     CliRunner policy = CliRunner.run("retrain", "--train", "last:x");
-    assertEquals(1, policy.exitCode());
+    assertEquals(2, policy.exitCode());
     assertTrue(policy.err().contains("N of last:N must be a whole number"), policy.err());
     CliRunner resume = CliRunner.run("retrain", "--resume");
-    assertEquals(1, resume.exitCode());
+    assertEquals(2, resume.exitCode());
     assertTrue(resume.err().contains("--resume needs --checkpoint"), resume.err());
+  }
+
+  @Test
+  void badInputGivesOneParagraphAndExitOne() {
     CliRunner data = CliRunner.run("retrain", "--data", dir.resolve("missing").toString());
     assertEquals(1, data.exitCode());
     assertTrue(data.err().contains("missing"), data.err());

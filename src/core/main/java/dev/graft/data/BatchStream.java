@@ -28,6 +28,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class BatchStream implements AutoCloseable {
 
+  /** The most batches prepared ahead. */
+  public static final int MAX_PREFETCH = 64;
+  /** The most reading threads. */
+  public static final int MAX_WORKERS = 256;
+
   /** Seed used when none is given. */
   public static final long DEFAULT_SEED = 42L;
 
@@ -231,9 +236,9 @@ public final class BatchStream implements AutoCloseable {
       if (batchSize < 1) {
         throw new IllegalArgumentException("Batch size " + batchSize + " is below 1; call setBatchSize(n) with n >= 1");
       }
-      if (prefetch < 0 || workers < 1) {
-        throw new IllegalArgumentException("Prefetch depth " + prefetch + " must be >= 0 and workers " + workers
-            + " >= 1");
+      if (prefetch < 0 || prefetch > MAX_PREFETCH || workers < 1 || workers > MAX_WORKERS) {
+        throw new IllegalArgumentException("Prefetch depth " + prefetch + " must be in 0.." + MAX_PREFETCH
+            + " and workers " + workers + " in 1.." + MAX_WORKERS);
       }
       if (augmentation != null && !augmentation.isNone()
           && (data.kind() != ExampleKind.FLOAT || data.exampleShape().length != 3)) {

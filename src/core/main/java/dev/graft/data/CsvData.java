@@ -49,12 +49,18 @@ public final class CsvData extends AbstractLabeledData {
   }
 
   private static LabeledData openNumeric(CsvTable table, DataOptions options) {
-    if (options.targetShape().isPresent()) {
-      throw new DataException(table.file.toString(), "holds feature vectors of " + (table.columns - 1) + " numbers, but"
-          + " a target image shape " + Arrays.toString(options.targetShape().get()) + " was given; use a model whose"
-          + " input is a vector, or list image files as path,label rows");
-    }
     int width = table.columns - 1;
+    long[] target = options.targetShape().orElse(null);
+    if (target != null && target.length != 1) {
+      throw new DataException(table.file.toString(), "holds feature vectors of " + width + " numbers, but"
+          + " the model takes images " + Arrays.toString(target) + "; use a model whose input is a vector"
+          + " [N, " + width + "], or list image files as path,label rows");
+    }
+    if (target != null && target[0] != width) {
+      throw new DataException(table.file.toString(), "holds " + width + " feature columns (besides the label column "
+          + table.columnName(table.labelColumn) + "), but the model input takes vectors of " + target[0]
+          + " values; give one column per model input value, or pick the label column with its name");
+    }
     float[] features = new float[Math.max(16, table.rows.size() * width)];
     List<String> labelCells = new ArrayList<>();
     List<CsvTable.Row> kept = new ArrayList<>();
@@ -158,7 +164,9 @@ public final class CsvData extends AbstractLabeledData {
       List<String> names = options.classNames().orElse(null);
       if (names == null) {
         if (ints) {
-          int max = cells.stream().mapToInt(Integer::parseInt).max().orElse(0);
+          // a label past the class limit is a bad row (reported below), not a reason to make that many classes
+          int max = cells.stream().mapToInt(Integer::parseInt).filter(l -> l < DataOptions.MAX_CLASSES).max()
+              .orElse(0);
           names = new ArrayList<>();
           for (int i = 0; i <= max; i++) {
             names.add(Integer.toString(i));
@@ -174,9 +182,12 @@ public final class CsvData extends AbstractLabeledData {
         String cell = cells.get(i);
         int label = ints ? Integer.parseInt(cell) : names.indexOf(cell);
         if (label < 0 || label >= names.size()) {
-          DataException e = new DataException(table.at(kept.get(i)), "label '" + cell + "' is "
-              + (ints ? "outside 0.." + (names.size() - 1) : "not one of " + names) + "; fix the label, or "
-              + DataException.SKIP_HINT);
+          String why = !ints ? "not one of " + names
+              : label >= DataOptions.MAX_CLASSES ? "above the largest class index Graft takes ("
+                  + (DataOptions.MAX_CLASSES - 1) + "; integer labels are class indices 0..K-1)"
+              : "outside 0.." + (names.size() - 1);
+          DataException e = new DataException(table.at(kept.get(i)), "label '" + cell + "' is " + why
+              + "; fix the label, or " + DataException.SKIP_HINT);
           if (!options.skipBad()) {
             throw e;
           }
@@ -193,5 +204,11 @@ public final class CsvData extends AbstractLabeledData {
   @Override
   public void readFloats(int index, float[] dst, int offset) {
     System.arraycopy(features, index * width, dst, offset, width);
+  }
+
+  /** Feature columns are numbers to use as they are, not pixels. */
+  @Override
+  public boolean pixelValues() {
+    return false;
   }
 }

@@ -22,6 +22,11 @@ public final class DataOptions {
   /** Default TFRecord key of the optional class name text. */
   public static final String DEFAULT_TEXT_KEY = "image/class/text";
 
+  /** The longest example vector ({@code {F}} target shape). */
+  public static final long MAX_VECTOR = 1L << 28;
+  /** Integer labels must be below this: a label names a class, and classes 0..max label are made. */
+  public static final int MAX_CLASSES = 100_000;
+
   private static final DataOptions DEFAULTS = builder().build();
 
   private final long[] targetShape;
@@ -145,11 +150,23 @@ public final class DataOptions {
 
     private Builder() {}
 
-    /** Resizes and converts images to {@code {H, W, C}}; -1 keeps the source's value; C must be 1 or 3. */
+    /**
+     * Resizes and converts images to {@code {H, W, C}}; -1 keeps the source's value; C must be 1 or 3. A shape
+     * {@code {F}} asks for vectors of {@code F} values: CSV feature columns, or images flattened (for models whose
+     * input is {@code [N, F]}).
+     */
     public Builder optTargetShape(long... shape) {
+      if (shape.length == 1) {
+        if (shape[0] < 1 || shape[0] > MAX_VECTOR) {
+          throw new IllegalArgumentException("Target vector length " + shape[0] + " is outside 1.." + MAX_VECTOR
+              + "; pass the model input's feature count");
+        }
+        this.targetShape = shape.clone();
+        return this;
+      }
       if (shape.length != 3) {
         throw new IllegalArgumentException("Target shape " + Arrays.toString(shape)
-            + " has rank " + shape.length + ", expected {H, W, C}; pass the model's image input without the batch dimension");
+            + " has rank " + shape.length + ", expected {H, W, C} or {F}; pass the model's image input without the batch dimension");
       }
       long c = shape[2];
       if (c != -1 && c != 1 && c != 3) {

@@ -37,6 +37,11 @@ abstract class ForwardingLabeledData implements LabeledData {
   }
 
   @Override
+  public boolean pixelValues() {
+    return delegate.pixelValues();
+  }
+
+  @Override
   public int label(int index) {
     return delegate.label(index);
   }
@@ -59,6 +64,11 @@ abstract class ForwardingLabeledData implements LabeledData {
   @Override
   public List<SkippedItem> skippedItems() {
     return delegate.skippedItems();
+  }
+
+  @Override
+  public String exampleName(int index) {
+    return delegate.exampleName(index);
   }
 
   @Override

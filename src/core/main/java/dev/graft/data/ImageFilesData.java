@@ -27,6 +27,11 @@ final class ImageFilesData extends AbstractLabeledData {
   }
 
   @Override
+  public String exampleName(int index) {
+    return file(index).toString();
+  }
+
+  @Override
   public void readFloats(int index, float[] dst, int offset) {
     Path file = file(index);
     target.write(ImageDecoder.decode(file), dst, offset, file.toString());

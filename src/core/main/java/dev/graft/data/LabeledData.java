@@ -26,6 +26,14 @@ public interface LabeledData {
   /** Whether examples are float arrays or byte strings. */
   ExampleKind kind();
 
+  /**
+   * Whether the float values are pixels 0..255 of decoded images, which {@link Preprocessing} scales for a model,
+   * rather than numbers to use as they are (the feature columns of a CSV).
+   */
+  default boolean pixelValues() {
+    return kind() == ExampleKind.FLOAT;
+  }
+
   /** Class names; label {@code i} is {@code classNames().get(i)}. */
   List<String> classNames();
 
@@ -52,6 +60,11 @@ public interface LabeledData {
   /** The items left out while opening, with the reason for each. */
   default List<SkippedItem> skippedItems() {
     return List.of();
+  }
+
+  /** What names example {@code index} in output: its file where it has one, else {@code #index}. */
+  default String exampleName(int index) {
+    return "#" + index;
   }
 
   /** A short description of where the data comes from, for logs and messages. */

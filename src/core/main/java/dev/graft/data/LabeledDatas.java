@@ -95,6 +95,48 @@ public final class LabeledDatas {
     return new ViewData(data, indices, map, kept);
   }
 
+  /**
+   * The examples of {@code data} relabelled by class name into {@code names} (a model's labels, say): an example of
+   * class {@code "Bag"} gets the index of {@code "Bag"} in {@code names}. {@code data} may hold fewer classes.
+   *
+   * @throws DataException naming the classes of {@code data} that {@code names} lacks
+   */
+  public static LabeledData mapClassesByName(LabeledData data, List<String> names) {
+    int[] map = new int[data.classNames().size()];
+    List<String> unknown = new ArrayList<>();
+    for (int c = 0; c < map.length; c++) {
+      map[c] = names.indexOf(data.classNames().get(c));
+      if (map[c] < 0) {
+        unknown.add(data.classNames().get(c));
+      }
+    }
+    if (!unknown.isEmpty()) {
+      throw new DataException(data.describe(), "holds classes " + unknown + " that are not among the model's classes "
+          + names + "; pass --classes with the data's classes to keep (by name: they must be among the model's), or "
+          + "name the class folders as the model's labels");
+    }
+    int[] all = new int[data.size()];
+    for (int i = 0; i < all.length; i++) {
+      all[i] = i;
+    }
+    if (data instanceof ViewData v) {
+      int[] base = new int[all.length];
+      for (int i = 0; i < all.length; i++) {
+        base[i] = v.baseIndex(i);
+      }
+      int[] inner = v.labelMap();
+      int[] composed = map;
+      if (inner != null) {
+        composed = new int[inner.length];
+        for (int i = 0; i < inner.length; i++) {
+          composed[i] = inner[i] < 0 ? -1 : map[inner[i]];
+        }
+      }
+      return new ViewData(v.base(), base, composed, names);
+    }
+    return new ViewData(data, all, map, names);
+  }
+
   private static int resolveClass(LabeledData data, Map<String, Integer> byName, String c) {
     Integer idx = byName.get(c);
     if (idx != null) {
@@ -148,6 +190,57 @@ public final class LabeledDatas {
       counts[data.label(i)]++;
     }
     return counts;
+  }
+
+  /**
+   * Refuses data in which a class has no example: a head class without examples is never learned, and nothing would
+   * say so.
+   *
+   * @throws DataException naming the empty classes and the examples per class
+   */
+  public static void requireExamplesOfEveryClass(LabeledData train) {
+    int[] counts = classCounts(train);
+    List<String> empty = new ArrayList<>();
+    for (int c = 0; c < counts.length; c++) {
+      if (counts[c] == 0) {
+        empty.add("'" + train.classNames().get(c) + "'");
+      }
+    }
+    if (empty.isEmpty()) {
+      return;
+    }
+    String shown = empty.size() > 10 ? String.join(", ", empty.subList(0, 10)) + " and " + (empty.size() - 10)
+        + " more" : String.join(", ", empty);
+    boolean sparse = counts.length > 2 * (counts.length - empty.size());
+    throw new DataException(train.describe(), (empty.size() == 1 ? "class " + shown + " has" : empty.size()
+        + " classes (" + shown + ") have") + " no training examples (examples per class: " + describeCounts(train)
+        + "). A head class without examples is never learned: pass --classes with only the classes the data holds,"
+        + " or add examples" + (sparse ? " (integer labels name classes 0..max label; a stray large label makes"
+            + " many empty classes)" : "") + ".");
+  }
+
+  /**
+   * The examples per class as {@code name count, name count, ...} in label order; past {@code 20} classes the rest
+   * are summed up.
+   */
+  public static String describeCounts(LabeledData data) {
+    int[] counts = classCounts(data);
+    StringBuilder out = new StringBuilder();
+    int shown = Math.min(counts.length, 20);
+    for (int c = 0; c < shown; c++) {
+      out.append(c > 0 ? ", " : "").append(data.classNames().get(c)).append(' ').append(counts[c]);
+    }
+    if (counts.length > shown) {
+      long rest = 0;
+      int empty = 0;
+      for (int c = shown; c < counts.length; c++) {
+        rest += counts[c];
+        empty += counts[c] == 0 ? 1 : 0;
+      }
+      out.append(", and ").append(counts.length - shown).append(" more classes with ").append(rest)
+          .append(" examples (").append(empty).append(" of them empty)");
+    }
+    return out.toString();
   }
 
   /** Reads every example into one array, example after example (for small data or feature caching). */

@@ -49,6 +49,17 @@ public record Preprocessing(Mode mode, float[] mean, float[] std) {
           throw new IllegalArgumentException("Standard deviation " + s + " in " + Arrays.toString(std)
               + " is not a positive number; pass deviations above 0");
         }
+        if (!Float.isFinite(1f / s)) {
+          throw new IllegalArgumentException("Standard deviation " + s + " in " + Arrays.toString(std)
+              + " is so small that 1/std overflows a float, and every scaled value would be infinite; pass the "
+              + "deviation of the raw values (about 58 for pixels 0-255)");
+        }
+      }
+      for (int i = 0; i < mean.length; i++) {
+        if (!Float.isFinite(mean[i]) || !Float.isFinite(mean[i] / std[i])) {
+          throw new IllegalArgumentException("Mean " + mean[i] + " in " + Arrays.toString(mean) + " with deviation "
+              + std[i] + " gives no finite offset; pass finite means of the raw values (about 120 for pixels 0-255)");
+        }
       }
     } else if (mean.length != 0 || std.length != 0) {
       throw new IllegalArgumentException("Means and deviations apply only to MEAN_STD, not " + mode);

@@ -149,9 +149,9 @@ public final class TfRecordData extends AbstractLabeledData {
           + DataException.SKIP_HINT);
     }
     long v = f.getInt64List().getValue(0);
-    if (v < 0 || v > Integer.MAX_VALUE - 1) {
-      throw new DataException(source, "label " + v + " in '" + key + "' is outside 0.." + (Integer.MAX_VALUE - 1)
-          + "; fix the record, or " + DataException.SKIP_HINT);
+    if (v < 0 || v >= DataOptions.MAX_CLASSES) {
+      throw new DataException(source, "label " + v + " in '" + key + "' is outside 0.." + (DataOptions.MAX_CLASSES - 1)
+          + " (labels are class indices 0..K-1); fix the record, or " + DataException.SKIP_HINT);
     }
     return (int) v;
   }

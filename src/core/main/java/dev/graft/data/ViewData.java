@@ -51,6 +51,11 @@ final class ViewData extends ForwardingLabeledData {
   }
 
   @Override
+  public String exampleName(int index) {
+    return delegate().exampleName(indices[index]);
+  }
+
+  @Override
   public byte[] readBytes(int index) {
     return delegate().readBytes(indices[index]);
   }

@@ -22,7 +22,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Stream;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Session;
@@ -62,13 +61,22 @@ public final class ModelExporter {
     this.source = source;
   }
 
-  /** Writes {@code out/<version>} and returns it. */
+  /**
+   * Writes {@code out/<version>} and returns it: the asked-for version, or the next free one at the moment of the
+   * rename.
+   */
   public Path export(Path out, ExportOptions options) {
-    int version = options.version() > 0 ? options.version() : nextVersion(out);
-    Path target = out.resolve(Integer.toString(version));
-    if (Files.exists(target)) {
+    Path target = options.version() > 0 ? out.resolve(Long.toString(options.version())) : null;
+    if (target != null && Files.exists(target)) {
       throw new IllegalArgumentException("Version folder " + target + " already exists; pass another --version "
           + "or leave it out to take the next free one");
+    }
+    for (String name : source.classNames()) {
+      if (name.isEmpty() || name.contains("\n") || name.contains("\r")) {
+        throw new IllegalArgumentException("Class name '" + name.replace("\n", "\\n").replace("\r", "\\r")
+            + "' cannot be written to labels.txt (one name a line); rename the class folder or pass names without "
+            + "line breaks");
+      }
     }
     CutPoint cut = source.cut();
     TensorSpec input = source.model().input();
@@ -77,55 +85,79 @@ public final class ModelExporter {
       LOG.warn("--keep-old-head with --train {}: the old head reads backbone layers that were fine-tuned, so "
           + "old_probabilities differ from the original model's outputs", source.lastConfig().freeze());
     }
+    List<TensorSpec> sourceOutputs = source.model().signature().outputs();
     List<String> keep = new ArrayList<>(List.of(cut.features(), input.tensor()));
     if (options.keepOldHead()) {
       keep.add(cut.oldOutput());
+      sourceOutputs.forEach(t -> keep.add(t.tensor()));
     }
     GraphDef backbone = prune(source.model().flatGraph(), keep);
-    boolean bake = options.bakePreprocessing() && input.dtype() == DataType.DT_FLOAT
-        && source.preprocessing().mode() != Preprocessing.Mode.NONE;
+    boolean bake = options.inputContract() == ExportOptions.InputContract.RAW_PIXELS
+        && input.dtype() == DataType.DT_FLOAT && source.preprocessing().mode() != Preprocessing.Mode.NONE;
+    String modelInput = input.tensor();
     if (bake) {
-      backbone = bakePreprocessing(backbone, input);
+      String scope = uniqueScope(backbone, PREPROCESS);
+      backbone = bakePreprocessing(backbone, input, scope);
+      modelInput = scope + "/add:0";
     }
     try (Graph graph = new Graph(); Session session = new Session(graph)) {
       graph.importGraphDef(backbone);
       Head head = HeadBuilder.build(graph, cut.features(), cut.featureSize(), source.headSpec(), HeadBuilder.Mode.SERVE,
           source.head().scope());
-      SignatureDef.Builder serving = servingSignature(graph, head, input);
+      String outputs = uniqueScope(backbone, OUTPUTS);
+      SignatureDef.Builder serving = servingSignature(graph, head, input, outputs);
       SignatureDef original = null;
       if (options.keepOldHead()) {
-        String old = oldProbabilities(graph, cut);
+        String old = oldProbabilities(graph, cut, outputs);
         TensorInfoShape shape = new TensorInfoShape(-1, cut.numClasses() > 0 ? cut.numClasses() : -1);
         serving.putOutputs("old_probabilities", SavedModelWriter.tensorInfo(old, DataType.DT_FLOAT, shape.dims()));
-        original = SignatureDef.newBuilder().setMethodName("tensorflow/serving/predict")
-            .putInputs(input.key(), inputInfo(input))
-            .putOutputs("old_probabilities", SavedModelWriter.tensorInfo(old, DataType.DT_FLOAT, shape.dims())).build();
+        original = originalSignature(input, modelInput, sourceOutputs);
       }
       copyVariables(graph, session);
       SavedModelWriter writer = SavedModelWriter.of(graph, session).excludeScope(EXPORT_IO)
           .signature("serving_default", serving.build())
           .asset("labels.txt", (String.join("\n", source.classNames()) + "\n").getBytes(StandardCharsets.UTF_8))
-          .extra("graft.json", metadata(options, bake));
+          .extra("graft.json", metadata(options, bake, input));
       if (original != null) {
         writer.signature("original", original);
       }
-      writer.write(target);
+      if (target != null) {
+        writer.write(target);
+        return target;
+      }
+      return writer.writeNextVersion(out);
     }
-    return target;
   }
 
   private record TensorInfoShape(long... dims) {}
 
-  private static int nextVersion(Path out) {
-    if (!Files.isDirectory(out)) {
-      return 1;
+  /**
+   * The source model's own signature over the kept graph: the same input key, dtype and shape, fed at the tensor the
+   * source model read (past any baked-in scaling), and the source's outputs under their own keys, so it answers as
+   * the source model did for the same inputs.
+   */
+  private static SignatureDef originalSignature(TensorSpec input, String modelInput, List<TensorSpec> outputs) {
+    SignatureDef.Builder original = SignatureDef.newBuilder().setMethodName("tensorflow/serving/predict")
+        .putInputs(input.key(), info(modelInput, input.dtype(), input.shape()));
+    for (TensorSpec output : outputs) {
+      original.putOutputs(output.key(), info(output.tensor(), output.dtype(), output.shape()));
     }
-    try (Stream<Path> children = Files.list(out)) {
-      return children.map(p -> p.getFileName().toString()).filter(n -> n.matches("\\d{1,9}"))
-          .mapToInt(Integer::parseInt).max().orElse(0) + 1;
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot list " + out + ": " + e.getMessage(), e);
+    return original.build();
+  }
+
+  /** {@code base}, or {@code base_N} for the first N under which no node of {@code graph} is named. */
+  static String uniqueScope(GraphDef graph, String base) {
+    Set<String> taken = new java.util.HashSet<>();
+    for (NodeDef node : graph.getNodeList()) {
+      String name = node.getName();
+      int slash = name.indexOf('/');
+      taken.add(slash < 0 ? name : name.substring(0, slash));
     }
+    String scope = base;
+    for (int i = 1; taken.contains(scope); i++) {
+      scope = base + "_" + i;
+    }
+    return scope;
   }
 
   private static GraphDef prune(GraphDef graph, List<String> tensors) {
@@ -140,12 +172,12 @@ public final class ModelExporter {
   }
 
   /** Inserts {@code x * scale + offset} after the input placeholder and points its readers at it. */
-  private GraphDef bakePreprocessing(GraphDef graph, TensorSpec input) {
+  private GraphDef bakePreprocessing(GraphDef graph, TensorSpec input, String scope) {
     long[] shape = input.shape();
     int channels = shape == null || shape.length < 2 ? 1 : (int) Math.max(1, shape[shape.length - 1]);
     Preprocessing p = source.preprocessing();
     String in = input.node();
-    String scaled = PREPROCESS + "/add";
+    String scaled = scope + "/add";
     GraphDef.Builder out = graph.toBuilder().clearNode();
     for (NodeDef node : graph.getNodeList()) {
       NodeDef.Builder copy = node.toBuilder().clearInput();
@@ -156,12 +188,12 @@ public final class ModelExporter {
       out.addNode(copy);
     }
     AttrValue floatType = AttrValue.newBuilder().setType(DataType.DT_FLOAT).build();
-    out.addNode(floatConst(PREPROCESS + "/scale", p.scale(channels)));
-    out.addNode(floatConst(PREPROCESS + "/offset", p.offset(channels)));
-    out.addNode(NodeDef.newBuilder().setName(PREPROCESS + "/mul").setOp("Mul").addInput(in + ":0")
-        .addInput(PREPROCESS + "/scale").putAttr("T", floatType));
-    out.addNode(NodeDef.newBuilder().setName(scaled).setOp("AddV2").addInput(PREPROCESS + "/mul")
-        .addInput(PREPROCESS + "/offset").putAttr("T", floatType));
+    out.addNode(floatConst(scope + "/scale", p.scale(channels)));
+    out.addNode(floatConst(scope + "/offset", p.offset(channels)));
+    out.addNode(NodeDef.newBuilder().setName(scope + "/mul").setOp("Mul").addInput(in + ":0")
+        .addInput(scope + "/scale").putAttr("T", floatType));
+    out.addNode(NodeDef.newBuilder().setName(scaled).setOp("AddV2").addInput(scope + "/mul")
+        .addInput(scope + "/offset").putAttr("T", floatType));
     return out.build();
   }
 
@@ -176,8 +208,8 @@ public final class ModelExporter {
         .putAttr("value", AttrValue.newBuilder().setTensor(tensor).build()).build();
   }
 
-  private SignatureDef.Builder servingSignature(Graph graph, Head head, TensorSpec input) {
-    Ops tf = Ops.create(graph).withSubScope(OUTPUTS);
+  private SignatureDef.Builder servingSignature(Graph graph, Head head, TensorSpec input, String scope) {
+    Ops tf = Ops.create(graph).withSubScope(scope);
     Operand<TFloat32> probabilities = graph.outputOrThrow(head.probabilities()).expect(TFloat32.class);
     Operand<TInt64> classIds = tf.withName("class_ids").math.argMax(probabilities, tf.constant(1), TInt64.class);
     Operand<TString> names;
@@ -198,18 +230,51 @@ public final class ModelExporter {
   }
 
   private static org.tensorflow.proto.TensorInfo inputInfo(TensorSpec input) {
-    long[] shape = input.shape() == null ? new long[0] : input.shape();
-    return SavedModelWriter.tensorInfo(input.tensor(), input.dtype(), shape);
+    return info(input.tensor(), input.dtype(), input.shape());
+  }
+
+  /** A TensorInfo with the shape, or with an unknown rank when {@code shape} is null. */
+  private static org.tensorflow.proto.TensorInfo info(String tensor, DataType dtype, long[] shape) {
+    if (shape == null) {
+      return org.tensorflow.proto.TensorInfo.newBuilder().setName(tensor).setDtype(dtype)
+          .setTensorShape(TensorShapeProto.newBuilder().setUnknownRank(true)).build();
+    }
+    return SavedModelWriter.tensorInfo(tensor, dtype, shape);
   }
 
   /** The old head's probabilities: its output, or a softmax over it when the model emitted raw logits. */
-  private static String oldProbabilities(Graph graph, CutPoint cut) {
+  private static String oldProbabilities(Graph graph, CutPoint cut, String scope) {
     if (!cut.activation().equals("none")) {
       return cut.oldOutput();
     }
-    Ops tf = Ops.create(graph).withSubScope(OUTPUTS);
+    Ops tf = Ops.create(graph).withSubScope(scope);
     Operand<TFloat32> logits = graph.outputOrThrow(cut.oldOutput()).expect(TFloat32.class);
     return name(tf.withName("old_probabilities").nn.softmax(logits));
+  }
+
+  /**
+   * What the export's input takes and how Graft scaled its decoded examples while training: {@code y = x * scale[c]
+   * + offset[c]} per channel, applied by the client (drop-in) or by the serving graph (raw-pixels).
+   */
+  private Map<String, Object> preprocessingInfo(ExportOptions options, boolean baked, TensorSpec input) {
+    Preprocessing p = source.preprocessing();
+    long[] shape = input.shape();
+    int channels = shape == null || shape.length < 2 ? 1 : (int) Math.max(1, shape[shape.length - 1]);
+    Map<String, Object> info = new LinkedHashMap<>();
+    info.put("mode", p.toString());
+    info.put("bakedIntoServingGraph", baked);
+    info.put("inputContract", options.inputContract().id());
+    if (input.dtype() == DataType.DT_FLOAT) {
+      info.put("scale", p.scale(channels));
+      info.put("offset", p.offset(channels));
+    }
+    info.put("description", baked
+        ? "The serving graph applies y = x * scale + offset to raw values (pixels 0-255) itself: send raw values."
+        : p.mode() == Preprocessing.Mode.NONE || input.dtype() != DataType.DT_FLOAT
+            ? "The export takes what the source model took; Graft fed examples unscaled."
+            : "The export takes what the source model took. Graft decoded examples to raw values (pixels 0-255) and "
+                + "fed the model y = x * scale + offset; send values scaled the same way.");
+    return info;
   }
 
   private void copyVariables(Graph graph, Session session) {
@@ -219,7 +284,7 @@ public final class ModelExporter {
     }
   }
 
-  private byte[] metadata(ExportOptions options, boolean baked) {
+  private byte[] metadata(ExportOptions options, boolean baked, TensorSpec input) {
     Map<String, Object> meta = new LinkedHashMap<>();
     var dir = source.model().dir();
     meta.put("source", Map.of("path", dir.path().toAbsolutePath().normalize().toString(),
@@ -235,7 +300,7 @@ public final class ModelExporter {
     meta.put("cut", cutInfo);
     meta.put("head", Map.of("numClasses", source.headSpec().numClasses(), "hidden", source.headSpec().hidden(),
         "dropout", source.headSpec().dropout()));
-    meta.put("preprocessing", Map.of("mode", source.preprocessing().toString(), "bakedIntoServingGraph", baked));
+    meta.put("preprocessing", preprocessingInfo(options, baked, input));
     meta.put("classNames", source.classNames());
     meta.put("keepOldHead", options.keepOldHead());
     meta.put("tfVersion", TensorFlow.version());

@@ -1,18 +1,17 @@
 package dev.graft.export;
 
-import com.google.common.io.MoreFiles;
-import com.google.common.io.RecursiveDeleteOption;
+import dev.graft.graph.SaveRestoreOps;
+import dev.graft.io.AtomicFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import dev.graft.graph.SaveRestoreOps;
+import java.util.stream.Stream;
 import org.tensorflow.Graph;
 import org.tensorflow.GraphOperation;
 import org.tensorflow.Session;
@@ -35,7 +34,8 @@ import org.tensorflow.types.TString;
  * <p>Unlike TF Java's stock exporter it saves resource variables: it adds its own {@code SaveV2} /
  * {@code RestoreV2} ops over every variable of the graph and records them in a {@link SaverDef}.
  * The folder is written beside the target under a temporary name and renamed into place, so a
- * failed export leaves nothing that looks like a model.
+ * failed export leaves nothing that looks like a model; the temporaries of earlier writers that were killed are
+ * removed first (see {@link AtomicFiles#cleanStale}).
  *
  * <pre>{@code
  * SavedModelWriter.of(graph, session)
@@ -119,40 +119,82 @@ public final class SavedModelWriter {
     if (Files.exists(target)) {
       throw new IllegalArgumentException("Export target " + target + " already exists; choose a new folder or version");
     }
+    writeAndMove(target, temp -> {
+      AtomicFiles.moveDir(temp, target);
+      return target;
+    });
+  }
+
+  /**
+   * Writes the SavedModel to {@code out/N}, N the next free version (one above the highest numbered folder) at the
+   * moment of the rename: another writer that took a version meanwhile makes this one take the next. Returns the
+   * version folder.
+   *
+   * @throws UncheckedIOException when the disk refuses
+   */
+  public Path writeNextVersion(Path out) {
+    return writeAndMove(out.resolve("version"), temp -> AtomicFiles.moveToFreeVersion(temp, out, nextVersion(out)));
+  }
+
+  /**
+   * The version a new export of {@code out} takes: one above the highest all-digit folder name, 1 when there is none.
+   *
+   * @throws IllegalArgumentException when a folder's number is too large to count on from
+   */
+  public static long nextVersion(Path out) {
+    if (!Files.isDirectory(out)) {
+      return 1;
+    }
+    long max = 0;
+    try (Stream<Path> children = Files.list(out)) {
+      for (String name : children.map(p -> p.getFileName().toString()).filter(n -> n.matches("\\d+")).toList()) {
+        String digits = name.replaceFirst("^0+(?=\\d)", "");
+        if (digits.length() > 18) {
+          throw new IllegalArgumentException("Version folder " + out.resolve(name) + " has a number too large to count "
+              + "on from (more than 18 digits); pass --version N, or export to another --out");
+        }
+        max = Math.max(max, Long.parseLong(digits));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot list " + out + ": " + e.getMessage(), e);
+    }
+    return max + 1;
+  }
+
+  /** What puts a finished temporary folder in place, returning where it went. */
+  @FunctionalInterface
+  private interface Placement {
+    Path place(Path temp) throws IOException;
+  }
+
+  private Path writeAndMove(Path nominal, Placement placement) {
     if (signatures.isEmpty()) {
       throw new IllegalStateException("No signature added: call signature(key, def) before write()");
     }
-    Path parent = target.toAbsolutePath().getParent();
+    Path parent = nominal.toAbsolutePath().getParent();
     Path temp = null;
     try {
       Files.createDirectories(parent);
-      temp = Files.createTempDirectory(parent, "." + target.getFileName() + ".tmp-");
+      AtomicFiles.cleanStale(parent);
+      temp = AtomicFiles.createTempDir(nominal);
       SaverDef saver = addSaveOps();
       saveVariables(saver, temp.resolve("variables").resolve("variables"));
       writeModelProto(temp, saver);
       writeFiles(temp.resolve("assets"), assets);
       writeFiles(temp.resolve("assets.extra"), extras);
       beforeRename.run();
-      try {
-        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(temp, target);
-      }
+      Path placed = placement.place(temp);
       temp = null;
+      return placed;
+    } catch (FileAlreadyExistsException e) {
+      throw new IllegalArgumentException("Export target " + e.getFile() + " appeared while the model was written; "
+          + "choose a new folder or version", e);
     } catch (IOException e) {
-      throw new UncheckedIOException("Writing the SavedModel to " + target + " failed: " + e.getMessage(), e);
+      throw new UncheckedIOException("Writing the SavedModel to " + nominal + " failed: " + e.getMessage(), e);
     } finally {
       if (temp != null) {
-        deleteQuietly(temp);
+        AtomicFiles.deleteQuietly(temp);
       }
-    }
-  }
-
-  private static void deleteQuietly(Path dir) {
-    try {
-      MoreFiles.deleteRecursively(dir, RecursiveDeleteOption.ALLOW_INSECURE);
-    } catch (IOException ignored) {
-      // best effort: the temporary folder's name starts with a dot and holds no saved_model.pb yet
     }
   }
 

@@ -17,19 +17,48 @@ import java.util.List;
  */
 public record HeadSpec(int numClasses, List<Integer> hidden, float dropout) {
 
+  /** The most classes a head may have. */
+  public static final int MAX_CLASSES = 100_000;
+  /** The most units a hidden layer may have. */
+  public static final int MAX_UNITS = 1 << 16;
+  /** The most weights one dense layer of the head may have (a 1 GiB float kernel). */
+  public static final long MAX_LAYER_WEIGHTS = 1L << 28;
+
   public HeadSpec {
-    if (numClasses < 2) {
-      throw new IllegalArgumentException("A head needs at least 2 classes, got " + numClasses
+    if (numClasses < 2 || numClasses > MAX_CLASSES) {
+      throw new IllegalArgumentException("A head needs between 2 and " + MAX_CLASSES + " classes, got " + numClasses
           + "; check --classes or the labels of the data");
     }
     hidden = List.copyOf(hidden);
     for (int units : hidden) {
-      if (units < 1) {
-        throw new IllegalArgumentException("Hidden layer sizes must be positive, got " + hidden + " (--hidden)");
+      if (units < 1 || units > MAX_UNITS) {
+        throw new IllegalArgumentException("Hidden layer sizes must be between 1 and " + MAX_UNITS + ", got " + hidden
+            + " (--hidden)");
       }
     }
     if (!(dropout >= 0 && dropout < 1)) {
       throw new IllegalArgumentException("Dropout must be in [0, 1), got " + dropout + " (--dropout)");
+    }
+  }
+
+  /**
+   * Checks that every dense layer of this head over {@code featureSize} features stays within
+   * {@link #MAX_LAYER_WEIGHTS} weights.
+   *
+   * @throws IllegalArgumentException naming the layer and its size
+   */
+  public void checkSize(long featureSize) {
+    long in = featureSize;
+    List<Integer> units = new java.util.ArrayList<>(hidden);
+    units.add(numClasses);
+    for (int i = 0; i < units.size(); i++) {
+      long weights = in * units.get(i);
+      if (weights > MAX_LAYER_WEIGHTS) {
+        throw new IllegalArgumentException("The new head's " + (i < hidden.size() ? "hidden layer " + (i + 1)
+            : "output layer") + " would have " + in + " x " + units.get(i) + " = " + weights + " weights, more than "
+            + MAX_LAYER_WEIGHTS + "; pass smaller --hidden sizes, or cut at a smaller feature tensor");
+      }
+      in = units.get(i);
     }
   }
 

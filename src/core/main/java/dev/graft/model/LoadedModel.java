@@ -77,10 +77,26 @@ public final class LoadedModel implements AutoCloseable {
   public record LoadOptions(String tag, String signature, int intraOpThreads, int interOpThreads) {
 
     public LoadOptions {
-      if (intraOpThreads < 0 || interOpThreads < 0) {
-        throw new IllegalArgumentException("Thread counts must be >= 0 (0 = TensorFlow's choice), got "
-            + intraOpThreads + "," + interOpThreads);
+      int max = maxThreads();
+      if (intraOpThreads < 0 || interOpThreads < 0 || intraOpThreads > max || interOpThreads > max) {
+        throw new IllegalArgumentException("--threads " + intraOpThreads + "," + interOpThreads + ": each count must"
+            + " be between 0 (TensorFlow's choice) and " + max + " (" + MAX_THREADS_PER_CORE + " per core on this"
+            + " machine's " + Runtime.getRuntime().availableProcessors() + " cores)");
       }
+      long limit = ThreadLimit.spareThreads();
+      if ((long) intraOpThreads + interOpThreads > limit) {
+        throw new IllegalArgumentException("--threads " + intraOpThreads + "," + interOpThreads + " asks for "
+            + (intraOpThreads + interOpThreads) + " threads, but the process limit (ulimit -u) leaves room for about "
+            + limit + " more; pass smaller counts, or 0 for TensorFlow's choice");
+      }
+    }
+
+    /** Threads per core a pool may have at most; more only queue for the same cores. */
+    public static final int MAX_THREADS_PER_CORE = 8;
+
+    /** The largest count either thread pool may have on this machine. */
+    public static int maxThreads() {
+      return Math.max(16, MAX_THREADS_PER_CORE * Runtime.getRuntime().availableProcessors());
     }
 
     /** The given tag and signature with TensorFlow's thread defaults. */
@@ -162,15 +178,46 @@ public final class LoadedModel implements AutoCloseable {
     }
     try (bundle; VariableSnapshot values = new VariableIo(bundle.graph(), "graft_load").read(bundle.session(), names)) {
       variableIo.assign(session, values);
+    } catch (TensorFlowException e) {
+      throw new GraftException(loadFailure(path, e), e);
     }
   }
 
-  private static String loadFailure(Path path, Exception e) {
+  /**
+   * One paragraph on why TensorFlow could not load or restore the SavedModel at {@code path}, naming the likely cause
+   * from TensorFlow's message and the way out.
+   */
+  public static String loadFailure(Path path, Exception e) {
     String message = String.valueOf(e.getMessage()).lines().findFirst().orElse("").trim();
-    return "TensorFlow " + org.tensorflow.TensorFlow.version() + " could not load the SavedModel at " + path
-        + ": " + message + ". The model uses a part this runtime cannot restore (for example an Estimator's "
-        + "table initializers, or ops from a library that is not loaded). Re-export it with tf.saved_model.save "
-        + "from a Keras model, or check it loads with 'saved_model_cli run'.";
+    String lower = message.toLowerCase(java.util.Locale.ROOT);
+    String prefix = "TensorFlow " + org.tensorflow.TensorFlow.version() + " could not load the SavedModel at " + path
+        + ": " + message + ". ";
+    if (lower.contains("permission denied")) {
+      return prefix + "A file of the model cannot be read with this account's permissions: make the folder and its "
+          + "files readable (chmod -R a+rX " + path + ").";
+    }
+    if (lower.contains("data loss") || lower.contains("corrupt") || lower.contains("truncat") || lower.contains("crc")
+        || lower.contains("checksum") || lower.contains("unexpected eof") || lower.contains("end of file")) {
+      return prefix + "The variables files are damaged or cut short: copy the SavedModel folder again.";
+    }
+    if (lower.contains("not found in checkpoint") || lower.contains("shape mismatch")
+        || lower.contains("doesn't match") || lower.contains("does not match") || lower.contains("mismatch")) {
+      return prefix + "The variables/ folder does not belong to this saved_model.pb (a variable is missing from it or"
+          + " has another shape; it may come from another model or another export of it): copy the whole SavedModel"
+          + " folder again.";
+    }
+    if (lower.contains("container localhost does not exist") || lower.contains("could not find variable")
+        || lower.contains("uninitialized") || lower.contains("not initialized")) {
+      return prefix + "The variables were not restored: the folder's variables/ files are missing or incomplete. "
+          + "Copy the whole SavedModel folder (saved_model.pb and variables/) again.";
+    }
+    if (lower.contains("op type not registered") || lower.contains("no opkernel")) {
+      return prefix + "The model uses an op this TensorFlow runtime does not have (a custom op, or one from a newer "
+          + "TensorFlow): re-export it with standard ops, or check it loads with 'saved_model_cli run'.";
+    }
+    return prefix + "The model uses a part this runtime cannot restore (for example an Estimator's table "
+        + "initializers, or ops from a library that is not loaded). Re-export it with tf.saved_model.save from a Keras "
+        + "model, or check it loads with 'saved_model_cli run'.";
   }
 
   private static List<VariableInfo> variablesOf(GraphDef flat, Map<String, Boolean> trainableFlags) {

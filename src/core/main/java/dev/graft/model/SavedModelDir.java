@@ -3,6 +3,7 @@ package dev.graft.model;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.graft.error.GraftException;
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -46,8 +47,13 @@ public final class SavedModelDir {
    */
   public static SavedModelDir open(Path path, String tag) {
     if (!Files.isDirectory(path)) {
-      throw new GraftException("Model folder " + path + " does not exist or is not a directory. "
-          + "Pass the folder that holds saved_model.pb.");
+      throw new GraftException(Files.exists(path) ? "Model " + path + " is a file, not a folder. Pass the folder that "
+          + "holds saved_model.pb." : unreachable(path).orElse("Model folder " + path + " does not exist. "
+          + "Pass the folder that holds saved_model.pb."));
+    }
+    if (!Files.isReadable(path) || !Files.isExecutable(path)) {
+      throw new GraftException("Model folder " + path + " cannot be read with this account's permissions (permission "
+          + "denied). Make it readable (chmod -R a+rX " + path + ") or run as its owner.");
     }
     Path pb = path.resolve("saved_model.pb");
     if (!Files.isRegularFile(pb)) {
@@ -64,7 +70,10 @@ public final class SavedModelDir {
     } catch (InvalidProtocolBufferException e) {
       throw new GraftException(pb + " is not a valid SavedModel protobuf (" + e.getMessage()
           + "). The file may be truncated or not a SavedModel; export it again.", e);
-    } catch (IOException e) {
+    } catch (AccessDeniedException e) {
+      throw new GraftException("Cannot read " + pb + ": permission denied. Make it readable (chmod a+r " + pb
+          + ") or run as its owner.", e);
+    } catch (IOException | OutOfMemoryError e) {
       throw new GraftException("Cannot read " + pb + ": " + e.getMessage(), e);
     }
     Set<String> available = new TreeSet<>();
@@ -72,11 +81,58 @@ public final class SavedModelDir {
       List<String> tags = candidate.getMetaInfoDef().getTagsList();
       available.add(String.join(",", tags));
       if (tags.contains(tag)) {
+        checkVariablesPresent(path, candidate);
         return new SavedModelDir(path, candidate, bytes);
       }
     }
     throw new GraftException("SavedModel " + path + " has no meta graph tagged '" + tag + "'; its tag sets are "
         + available + ". Pass --tag with one of them.");
+  }
+
+  /** Why {@code path} cannot be reached, when a folder above it is not searchable; empty when it simply is absent. */
+  private static java.util.Optional<String> unreachable(Path path) {
+    for (Path p = path.toAbsolutePath().getParent(); p != null; p = p.getParent()) {
+      if (Files.isDirectory(p)) {
+        return Files.isExecutable(p) ? java.util.Optional.empty()
+            : java.util.Optional.of("Model folder " + path + " cannot be reached: " + p + " is not searchable with this"
+                + " account's permissions (permission denied). Make it accessible (chmod a+x " + p + ").");
+      }
+    }
+    return java.util.Optional.empty();
+  }
+
+  /**
+   * Checks that a graph with variables comes with its {@code variables/} files, readable: without them TensorFlow
+   * loads the graph, leaves every variable uninitialized and fails later with a message about containers.
+   */
+  private static void checkVariablesPresent(Path path, MetaGraphDef meta) {
+    boolean hasVariables = meta.hasSaverDef() || meta.getGraphDef().getNodeList().stream()
+        .anyMatch(n -> n.getOp().equals("VarHandleOp") || n.getOp().startsWith("Variable"));
+    if (!hasVariables) {
+      return;
+    }
+    Path variables = path.resolve("variables");
+    Path index = variables.resolve("variables.index");
+    if (!Files.isDirectory(variables) || !Files.isRegularFile(index)) {
+      throw new GraftException("SavedModel " + path + " has variables but no " + (Files.isDirectory(variables)
+          ? "variables/variables.index" : "variables/ folder") + ": its weights are missing. Copy the whole folder "
+          + "(saved_model.pb and variables/) again.");
+    }
+    List<Path> unreadable = new java.util.ArrayList<>();
+    if (!Files.isReadable(variables) || !Files.isExecutable(variables)) {
+      unreadable.add(variables);
+    } else {
+      try (var files = Files.list(variables)) {
+        files.filter(f -> !Files.isReadable(f)).forEach(unreadable::add);
+      } catch (IOException e) {
+        unreadable.add(variables);
+      }
+    }
+    if (!unreadable.isEmpty()) {
+      throw new GraftException("Cannot read the weights of " + path + ": " + unreadable + " " + (unreadable.size() == 1
+          ? "is" : "are") + " not readable with this account's permissions (permission denied). Make them readable "
+          + "(chmod -R a+rX " + variables + ") or run as their owner.");
+    }
   }
 
   private static String versionHint(Path path) {

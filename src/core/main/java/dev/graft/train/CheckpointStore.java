@@ -1,100 +1,110 @@
 package dev.graft.train;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.google.common.io.MoreFiles;
-import com.google.common.io.RecursiveDeleteOption;
 import dev.graft.error.GraftException;
 import dev.graft.graph.SaveRestoreOps;
+import dev.graft.io.AtomicFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
+import java.util.Map;
 import org.tensorflow.Graph;
 import org.tensorflow.Session;
 import org.tensorflow.types.TString;
 
 /**
- * Checkpoints of a run: the trained variables with their optimizer slots, the same variables as they were after
- * the best epoch so far, and the loop's state, written to a temporary folder and renamed over the previous
- * checkpoint, so an interruption leaves either the old checkpoint or the new one.
+ * Checkpoints of a run in a {@link CheckpointFolder}: the trained variables with their optimizer slots, the same
+ * variables as they were after the best epoch so far, and the loop's state. Each checkpoint is written to a
+ * temporary folder and renamed into place in one step, and the previous one is deleted only afterwards, so an
+ * interruption at any moment leaves a complete checkpoint to resume from.
  */
 final class CheckpointStore {
 
   private static final String SCOPE = "graft_ckpt";
-  private static final String STATE = "state.json";
-  /** Checkpoint prefixes in the folder: the latest variables, and those of the best epoch. */
+  /** Checkpoint prefixes in a checkpoint: the latest variables, and those of the best epoch. */
   private static final String LATEST = "variables";
   private static final String BEST = "best";
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** The loop's state after {@code epochsDone} epochs. */
-  record State(int epochsDone, List<EpochMetrics> history, double best, int bestEpoch) {}
+  /**
+   * The loop's state after {@code epochsDone} epochs.
+   *
+   * @param stoppedEarly whether early stopping ended the run after {@code epochsDone} epochs
+   */
+  record State(int epochsDone, List<EpochMetrics> history, double best, int bestEpoch, boolean stoppedEarly) {}
 
   private final Path dir;
+  private final Map<String, String> run;
   private final SaveRestoreOps ops;
+  /** The newest complete checkpoint this run wrote or resumed from; null before either. */
+  private Path latest;
 
-  CheckpointStore(Graph graph, Path dir, List<String> variables) {
+  CheckpointStore(Graph graph, Path dir, List<String> variables, Map<String, String> run) {
     this.dir = dir;
+    this.run = Map.copyOf(run);
     this.ops = SaveRestoreOps.add(graph, SCOPE, variables.stream().map(graph::operationOrThrow).toList());
   }
 
+  /** Prepares the folder for a new run (refusing a folder that is not Graft's or holds an earlier run's checkpoint). */
+  void start() {
+    CheckpointFolder.startRun(dir, new java.util.TreeMap<>(run));
+  }
+
   /**
-   * Writes the variables and state, replacing the previous checkpoint. When the epoch just done is the best so far,
-   * its variables are also kept as the best epoch's; otherwise the previous checkpoint's best ones carry over.
+   * Restores the variables of the newest complete checkpoint and returns its state.
+   *
+   * @throws GraftException when there is none, or it was made with other options
+   */
+  State resume(Session session) {
+    Path checkpoint = CheckpointFolder.latestOrThrow(dir);
+    CheckpointFolder.checkSameRun(dir, run);
+    try {
+      State state = JSON.readValue(CheckpointFolder.stateFile(checkpoint).toFile(), State.class);
+      restore(session, checkpoint, LATEST);
+      latest = checkpoint;
+      return state;
+    } catch (IOException | RuntimeException e) {
+      throw new GraftException("Cannot resume from checkpoint " + checkpoint + ": " + e.getMessage()
+          + ". It may come from another model or head; drop --resume and pick another --checkpoint folder.", e);
+    }
+  }
+
+  /**
+   * Writes the variables and state as the checkpoint after {@code state.epochsDone()} epochs and then deletes the
+   * older one. When the epoch just done is the best so far, its variables are also kept as the best epoch's;
+   * otherwise the previous checkpoint's best ones carry over.
    */
   void save(Session session, State state) {
-    Path parent = dir.toAbsolutePath().getParent();
+    Path target = CheckpointFolder.epochFolder(dir, state.epochsDone());
     Path temp = null;
     try {
-      Files.createDirectories(parent);
-      temp = Files.createTempDirectory(parent, "." + dir.getFileName() + ".tmp-");
+      temp = AtomicFiles.createTempDir(target);
       try (TString prefix = TString.scalarOf(temp.resolve(LATEST).toString())) {
         session.runner().feed(ops.filename(), prefix).addTarget(ops.save()).run();
       }
       if (state.bestEpoch() > 0 && state.bestEpoch() == state.epochsDone()) {
         copyCheckpoint(temp, LATEST, temp, BEST);
-      } else if (state.bestEpoch() > 0 && Files.isRegularFile(dir.resolve(BEST + ".index"))) {
-        copyCheckpoint(dir, BEST, temp, BEST);
+      } else if (state.bestEpoch() > 0 && latest != null && Files.isRegularFile(latest.resolve(BEST + ".index"))) {
+        copyCheckpoint(latest, BEST, temp, BEST);
       }
-      JSON.writeValue(temp.resolve(STATE).toFile(), state);
-      Path old = null;
-      if (Files.exists(dir)) {
-        old = parent.resolve("." + dir.getFileName() + ".old-" + System.nanoTime());
-        Files.move(dir, old, StandardCopyOption.ATOMIC_MOVE);
+      Files.write(CheckpointFolder.stateFile(temp), JSON.writeValueAsBytes(state));
+      if (Files.exists(target)) {
+        // left by an earlier attempt at this same epoch of this run (resumed after it): the new one replaces it
+        AtomicFiles.deleteQuietly(target);
       }
-      Files.move(temp, dir, StandardCopyOption.ATOMIC_MOVE);
+      AtomicFiles.moveDir(temp, target);
       temp = null;
-      if (old != null) {
-        MoreFiles.deleteRecursively(old, RecursiveDeleteOption.ALLOW_INSECURE);
-      }
+      latest = target;
+      CheckpointFolder.pruneBefore(dir, target);
     } catch (IOException e) {
-      throw new UncheckedIOException("Writing the checkpoint " + dir + " failed: " + e.getMessage(), e);
+      throw new UncheckedIOException("Writing the checkpoint " + target + " failed: " + e.getMessage()
+          + "; the previous checkpoint is kept", e);
     } finally {
       if (temp != null) {
-        try {
-          MoreFiles.deleteRecursively(temp, RecursiveDeleteOption.ALLOW_INSECURE);
-        } catch (IOException ignored) {
-          // best effort
-        }
+        AtomicFiles.deleteQuietly(temp);
       }
-    }
-  }
-
-  /** Restores the variables and returns the state, or null when no checkpoint exists yet. */
-  State restore(Session session) {
-    Path state = dir.resolve(STATE);
-    if (!Files.isRegularFile(state)) {
-      return null;
-    }
-    try {
-      State loaded = JSON.readValue(state.toFile(), State.class);
-      restore(session, LATEST);
-      return loaded;
-    } catch (IOException | RuntimeException e) {
-      throw new GraftException("Cannot resume from checkpoint " + dir + ": " + e.getMessage()
-          + ". It may come from another model or head; delete it or drop --resume.", e);
     }
   }
 
@@ -103,15 +113,20 @@ final class CheckpointStore {
    * none.
    */
   boolean restoreBest(Session session) {
-    if (!Files.isRegularFile(dir.resolve(BEST + ".index"))) {
+    if (latest == null || !Files.isRegularFile(latest.resolve(BEST + ".index"))) {
       return false;
     }
-    restore(session, BEST);
+    restore(session, latest, BEST);
     return true;
   }
 
-  private void restore(Session session, String name) {
-    try (TString prefix = TString.scalarOf(dir.resolve(name).toString())) {
+  /** Sets the variables back to those of the checkpoint resumed from or last written. */
+  void restoreLatest(Session session) {
+    restore(session, latest, LATEST);
+  }
+
+  private void restore(Session session, Path checkpoint, String name) {
+    try (TString prefix = TString.scalarOf(checkpoint.resolve(name).toString())) {
       session.runner().feed(ops.filename(), prefix).addTarget(ops.restore()).run();
     }
   }

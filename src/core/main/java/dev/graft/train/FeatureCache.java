@@ -22,6 +22,22 @@ final class FeatureCache {
   private int count;
 
   /**
+   * Whether the features of {@code examples} examples fit one array and a quarter of the Java heap; when they do not,
+   * training runs the backbone every step instead (and says so in the log).
+   */
+  static boolean fits(long examples, long featureSize) {
+    long values = examples * featureSize;
+    long heap = Runtime.getRuntime().maxMemory();
+    boolean fits = values <= Integer.MAX_VALUE - 16 && values * Float.BYTES <= heap / 4;
+    if (!fits) {
+      org.slf4j.LoggerFactory.getLogger(FeatureCache.class).warn("Not caching backbone features: {} examples of {} "
+          + "features need {} MiB, more than a quarter of the Java heap ({} MiB); each step runs the backbone instead",
+          examples, featureSize, values * Float.BYTES >> 20, heap >> 20);
+    }
+    return fits;
+  }
+
+  /**
    * @param examples examples of the data set
    * @param size features per example
    */

@@ -98,6 +98,32 @@ public record FreezePolicy(Kind kind, int layers, String pattern) {
   }
 
   /**
+   * Checks that this policy means something for a backbone with these layers: {@code last:N} with at most as many
+   * layers as there are, {@code regex:P} matching at least one variable.
+   *
+   * @throws IllegalArgumentException naming the policy, what the backbone has, and what to pass instead
+   */
+  public void checkApplies(List<String> layers, List<List<String>> variablesByLayer) {
+    if (kind == Kind.LAST && this.layers > layers.size()) {
+      throw new IllegalArgumentException("--train last:" + this.layers + " asks for " + this.layers + " backbone layers,"
+          + " but the backbone has " + layers.size() + " with trainable variables" + (layers.isEmpty() ? ""
+              : " (" + summary(layers) + ")") + "; pass last:" + layers.size() + " or all to train them all");
+    }
+    if (kind == Kind.REGEX && select(layers, variablesByLayer).isEmpty()) {
+      List<String> names = new ArrayList<>();
+      variablesByLayer.forEach(names::addAll);
+      throw new IllegalArgumentException("--train regex:" + pattern + " matches no trainable backbone variable; their "
+          + "names are like " + summary(names) + " (the pattern is searched for in each name; see 'graft inspect "
+          + "--variables')");
+    }
+  }
+
+  private static String summary(List<String> names) {
+    return names.size() <= 6 ? names.toString()
+        : names.subList(0, 3) + " ... " + names.subList(names.size() - 3, names.size());
+  }
+
+  /**
    * The backbone variables trained in {@code epoch} (0-based) under gradual unfreezing: one more layer
    * from the top every {@code every} epochs, up to what this policy allows.
    */

@@ -19,12 +19,19 @@ public record TrainConfig(int epochs, int batchSize, float learningRate, Optimiz
     Path checkpointDir, boolean resume, boolean batchNormTraining, float batchNormMomentum, boolean skipBad,
     int prefetch, List<TrainingListener> listeners) {
 
+  /** The most epochs a run takes. */
+  public static final int MAX_EPOCHS = 1_000_000;
+  /** The largest batch: TensorFlow gets one tensor of this many examples. */
+  public static final int MAX_BATCH_SIZE = 1 << 16;
+  /** The most batches prepared ahead (each holds a batch's memory). */
+  public static final int MAX_PREFETCH = 64;
+
   public TrainConfig {
-    if (epochs < 1) {
-      throw new IllegalArgumentException("--epochs must be at least 1, got " + epochs);
+    if (epochs < 1 || epochs > MAX_EPOCHS) {
+      throw new IllegalArgumentException("--epochs must be between 1 and " + MAX_EPOCHS + ", got " + epochs);
     }
-    if (batchSize < 1) {
-      throw new IllegalArgumentException("--batch-size must be at least 1, got " + batchSize);
+    if (batchSize < 1 || batchSize > MAX_BATCH_SIZE) {
+      throw new IllegalArgumentException("--batch-size must be between 1 and " + MAX_BATCH_SIZE + ", got " + batchSize);
     }
     if (!(learningRate > 0) || Float.isInfinite(learningRate)) {
       throw new IllegalArgumentException("--lr must be a positive number, got " + learningRate);
@@ -32,20 +39,85 @@ public record TrainConfig(int epochs, int batchSize, float learningRate, Optimiz
     if (!(labelSmoothing >= 0 && labelSmoothing < 1)) {
       throw new IllegalArgumentException("--label-smoothing must be in [0, 1), got " + labelSmoothing);
     }
-    if (!(backboneLrMult >= 0)) {
-      throw new IllegalArgumentException("--backbone-lr-mult must be >= 0, got " + backboneLrMult);
+    if (!(backboneLrMult >= 0) || Float.isInfinite(backboneLrMult)) {
+      throw new IllegalArgumentException("--backbone-lr-mult must be a number >= 0, got " + backboneLrMult);
     }
+    if (unfreezeEvery < 0) {
+      throw new IllegalArgumentException("--unfreeze-every must be >= 0 (0 = off), got " + unfreezeEvery);
+    }
+    if (patience < 0) {
+      throw new IllegalArgumentException("--patience must be >= 0 (0 = no early stopping), got " + patience);
+    }
+    if (topK < 1) {
+      throw new IllegalArgumentException("top-k must be at least 1, got " + topK);
+    }
+    classWeights = checkClassWeights(classWeights);
     if (!monitor.equals("val_loss") && !monitor.equals("val_accuracy")) {
       throw new IllegalArgumentException("--monitor must be val_loss or val_accuracy, got " + monitor);
     }
     if (!(batchNormMomentum >= 0 && batchNormMomentum < 1)) {
       throw new IllegalArgumentException("--bn-momentum must be in [0, 1), got " + batchNormMomentum);
     }
-    if (prefetch < 0) {
-      throw new IllegalArgumentException("--prefetch must be >= 0 (0 = prepare batches on the training thread), got "
-          + prefetch);
+    if (prefetch < 0 || prefetch > MAX_PREFETCH) {
+      throw new IllegalArgumentException("--prefetch must be between 0 (prepare batches on the training thread) and "
+          + MAX_PREFETCH + ", got " + prefetch);
+    }
+    if (freeze == null || optimizer == null || schedule == null || monitor == null) {
+      throw new IllegalArgumentException("freeze policy, optimizer, schedule and monitor are required");
+    }
+    if (unfreezeEvery > 0 && freeze.kind() == FreezePolicy.Kind.HEAD) {
+      throw new IllegalArgumentException("--unfreeze-every " + unfreezeEvery + " unfreezes backbone layers, but "
+          + "--train head freezes them all; pass --train all (or last:N) with it, or drop --unfreeze-every");
+    }
+    if (resume && checkpointDir == null) {
+      throw new IllegalArgumentException("--resume needs --checkpoint DIR: the folder the interrupted run wrote");
     }
     listeners = List.copyOf(listeners);
+  }
+
+  private static float[] checkClassWeights(float[] weights) {
+    if (weights == null) {
+      return null;
+    }
+    boolean anyPositive = false;
+    for (float w : weights) {
+      if (!(w >= 0) || Float.isInfinite(w)) {
+        throw new IllegalArgumentException("--class-weights " + java.util.Arrays.toString(weights) + " holds " + w
+            + "; weights must be finite numbers >= 0, one per class in label order");
+      }
+      anyPositive |= w > 0;
+    }
+    if (!anyPositive) {
+      throw new IllegalArgumentException("--class-weights " + java.util.Arrays.toString(weights) + " are all zero, "
+          + "so no example would count in the loss; give the classes positive weights");
+    }
+    return weights.clone();
+  }
+
+  /**
+   * The options that decide the trained weights, by option name: a run resumed from a checkpoint must have the same
+   * ones to end where the interrupted run would have ended.
+   */
+  public java.util.Map<String, String> resumeKey() {
+    java.util.Map<String, String> key = new java.util.LinkedHashMap<>();
+    key.put("epochs", Integer.toString(epochs));
+    key.put("batch-size", Integer.toString(batchSize));
+    key.put("lr", Float.toString(learningRate));
+    key.put("optimizer", optimizer.toString());
+    key.put("schedule", schedule.describe());
+    key.put("train", freeze.toString());
+    key.put("unfreeze-every", Integer.toString(unfreezeEvery));
+    key.put("backbone-lr-mult", Float.toString(backboneLrMult));
+    key.put("label-smoothing", Float.toString(labelSmoothing));
+    key.put("class-weights", classWeights == null ? "none" : java.util.Arrays.toString(classWeights));
+    key.put("seed", Long.toString(seed));
+    key.put("patience", Integer.toString(patience));
+    key.put("monitor", monitor);
+    key.put("no-cache", Boolean.toString(!featureCache));
+    key.put("augmentation", augmentation == null || augmentation.isNone() ? "none" : augmentation.toString());
+    key.put("bn-train", Boolean.toString(batchNormTraining));
+    key.put("bn-momentum", Float.toString(batchNormMomentum));
+    return key;
   }
 
   /** A builder with the defaults: 5 epochs, batch 64, Adam at 1e-3, head only, seed 42. */

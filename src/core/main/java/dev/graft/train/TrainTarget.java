@@ -25,8 +25,16 @@ import org.tensorflow.Session;
  * @param trainingFlag a boolean placeholder fed true in training steps (batch norm in training mode), or null
  * @param stateUpdates for a trained variable, ops to run with its update (moving statistics of its layer)
  * @param stateVariables variables those ops write (kept in checkpoints and best weights)
+ * @param identity what identifies the model, head and data of the run beside its {@link TrainConfig} (source model
+ *     fingerprint, cut, head, classes, preprocessing), by option name: checkpoints record it and a resumed run must
+ *     match it
  */
 public record TrainTarget(Graph graph, Session session, VariableIo io, String input, String features, long featureSize,
     Head head, float dropout, int numClasses, List<String> layers, List<List<String>> layerVariables,
     Map<String, List<String>> backboneReads, String trainingFlag, Map<String, List<String>> stateUpdates,
-    List<String> stateVariables) {}
+    List<String> stateVariables, Map<String, String> identity) {
+
+  public TrainTarget {
+    identity = Map.copyOf(identity);
+  }
+}

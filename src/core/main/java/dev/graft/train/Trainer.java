@@ -57,7 +57,7 @@ public final class Trainer {
   /** The devices the first training step ran on; null until it ran. */
   private List<String> devices;
 
-  private Trainer(TrainTarget target, TrainConfig config) {
+  private Trainer(TrainTarget target, TrainConfig config, Map<String, String> dataKey) {
     this.target = target;
     this.config = config;
     this.headVariables = new LinkedHashSet<>(target.head().variables());
@@ -77,7 +77,17 @@ public final class Trainer {
     this.ops = new TrainingGraph(target.graph(), target.head().logits(), target.numClasses(), reads, headVariables,
         config.optimizer(), config.labelSmoothing(), weights);
     this.checkpoints = config.checkpointDir() == null ? null
-        : new CheckpointStore(target.graph(), config.checkpointDir(), trainedVariables(reads.keySet()));
+        : new CheckpointStore(target.graph(), config.checkpointDir(), trainedVariables(reads.keySet()),
+            runKey(dataKey));
+  }
+
+  /** The options a resumed run must share with the interrupted one: the config's, the target's and the data sizes. */
+  private Map<String, String> runKey(Map<String, String> dataKey) {
+    Map<String, String> key = new LinkedHashMap<>(config.resumeKey());
+    key.putAll(target.identity());
+    key.putAll(dataKey);
+    key.put("classes-of-the-head", Integer.toString(target.numClasses()));
+    return key;
   }
 
   private List<String> trainedVariables(Set<String> trained) {
@@ -106,7 +116,14 @@ public final class Trainer {
     if (train.size() == 0) {
       throw new GraftException("The training data is empty; check --data and --classes.");
     }
-    return new Trainer(target, config).run(train, validation);
+    dev.graft.data.LabeledDatas.requireExamplesOfEveryClass(train);
+    if (config.checkpointDir() != null) {
+      CheckpointFolder.check(config.checkpointDir(), config.resume());
+    }
+    Map<String, String> data = new LinkedHashMap<>();
+    data.put("training-examples", Integer.toString(train.size()));
+    data.put("validation-examples", Integer.toString(validation == null ? 0 : validation.size()));
+    return new Trainer(target, config, data).run(train, validation);
   }
 
   private TrainResult run(LabeledData train, LabeledData validation) {
@@ -115,7 +132,8 @@ public final class Trainer {
     HeadBuilder.initialize(target.graph(), session, target.head(), config.seed(), target.io());
     boolean cutAtInput = tensorName(target.features()).equals(tensorName(target.input()));
     boolean cache = config.featureCache() && config.freeze().kind() == FreezePolicy.Kind.HEAD
-        && config.augmentation() == null && !cutAtInput;
+        && config.augmentation() == null && !cutAtInput
+        && FeatureCache.fits(train.size() + (validation == null ? 0 : validation.size()), target.featureSize());
     String feedName = cache ? target.features() : target.input();
     long cacheStart = System.nanoTime();
     LabeledData trainData = cache ? features(train) : train;
@@ -128,27 +146,31 @@ public final class Trainer {
     double best = Double.NaN;
     int bestEpoch = 0;
     VariableSnapshot bestWeights = null;
-    if (checkpoints != null && config.resume()) {
-      CheckpointStore.State state = checkpoints.restore(session);
-      if (state != null) {
-        startEpoch = state.epochsDone();
-        history.addAll(state.history());
-        best = state.best();
-        bestEpoch = state.bestEpoch();
-        if (bestEpoch > 0 && bestEpoch < startEpoch && checkpoints.restoreBest(session)) {
-          // The best epoch came before the interruption: hold its weights as an uninterrupted run would.
-          bestWeights = target.io().read(session, new ArrayList<>(allTrainable()));
-          try {
-            checkpoints.restore(session);
-          } catch (RuntimeException e) {
-            bestWeights.close();
-            throw e;
-          }
-        }
-        log.info("Resumed from {} after epoch {}", config.checkpointDir(), startEpoch);
-      }
-    }
     boolean stoppedEarly = false;
+    if (checkpoints != null && config.resume()) {
+      CheckpointStore.State state = checkpoints.resume(session);
+      startEpoch = state.epochsDone();
+      history.addAll(state.history());
+      best = state.best();
+      bestEpoch = state.bestEpoch();
+      stoppedEarly = state.stoppedEarly();
+      if (bestEpoch > 0 && bestEpoch == startEpoch) {
+        // The last epoch done was the best so far: its weights are the ones just restored.
+        bestWeights = target.io().read(session, new ArrayList<>(allTrainable()));
+      } else if (bestEpoch > 0 && bestEpoch < startEpoch && checkpoints.restoreBest(session)) {
+        // The best epoch came before the interruption: hold its weights as an uninterrupted run would.
+        bestWeights = target.io().read(session, new ArrayList<>(allTrainable()));
+        try {
+          checkpoints.restoreLatest(session);
+        } catch (RuntimeException e) {
+          bestWeights.close();
+          throw e;
+        }
+      }
+      log.info("Resumed from {} after epoch {}", config.checkpointDir(), startEpoch);
+    } else if (checkpoints != null) {
+      checkpoints.start();
+    }
     try (BatchStream stream = BatchStream.builder().setData(trainData).setBatchSize(config.batchSize())
         .optSkipBad(config.skipBad()).optPrefetch(config.prefetch())
         .optSeed(config.seed()).optShuffle(true).optAugmentation(cache ? null : config.augmentation()).build();
@@ -157,7 +179,7 @@ public final class Trainer {
       long totalSteps = stepsPerEpoch * config.epochs();
       config.listeners().forEach(l -> l.onTrainStart(config.epochs(), (int) stepsPerEpoch));
       int sinceBest = bestEpoch > 0 ? startEpoch - bestEpoch : 0;
-      for (int epoch = startEpoch; epoch < config.epochs(); epoch++) {
+      for (int epoch = startEpoch; epoch < config.epochs() && !stoppedEarly; epoch++) {
         Set<String> trained = new LinkedHashSet<>(headVariables);
         trained.addAll(config.freeze().selectAt(epoch, config.unfreezeEvery(), target.layers(), target.layerVariables()));
         EpochMetrics metrics = runEpoch(stream, epoch, trained, feedName, valStream, stepsPerEpoch, totalSteps,
@@ -175,14 +197,11 @@ public final class Trainer {
         } else {
           sinceBest++;
         }
+        stoppedEarly = config.patience() > 0 && sinceBest >= config.patience() && epoch + 1 < config.epochs();
         if (checkpoints != null) {
-          checkpoints.save(session, new CheckpointStore.State(epoch + 1, history, best, bestEpoch));
+          checkpoints.save(session, new CheckpointStore.State(epoch + 1, history, best, bestEpoch, stoppedEarly));
         }
         config.listeners().forEach(l -> l.onEpochEnd(metrics));
-        if (config.patience() > 0 && sinceBest >= config.patience()) {
-          stoppedEarly = epoch + 1 < config.epochs();
-          break;
-        }
       }
       if (bestWeights != null && bestEpoch != history.size()) {
         target.io().assign(session, bestWeights);

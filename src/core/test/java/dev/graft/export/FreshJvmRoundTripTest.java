@@ -59,7 +59,12 @@ class FreshJvmRoundTripTest {
     }
     Path input = dir.resolve("input.bin");
     Path output = dir.resolve("output.bin");
-    ExportProbe.writeFloats(input, raw);
+    float[] scaled = raw.clone();
+    for (int i = 0; i < scaled.length; i++) {
+      scaled[i] /= 255f;
+    }
+    // the default export is a drop-in: it takes the [0,1] values the source model took
+    ExportProbe.writeFloats(input, scaled);
     List<String> command = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-cp", System.getProperty("java.class.path"), ExportProbe.class.getName(),

@@ -97,6 +97,32 @@ class SavedModelWriterTest {
     }
   }
 
+  @Test
+  void twoWritersOfOneFolderTakeTheNextFreeVersionAtTheRename() throws IOException {
+    Path out = dir.resolve("serving");
+    try (Graph graph = new Graph(); Session session = new Session(graph);
+        Graph other = new Graph(); Session otherSession = new Session(other)) {
+      buildScaleModel(graph);
+      assignW(graph, session);
+      buildScaleModel(other);
+      assignW(other, otherSession);
+      Path[] second = new Path[1];
+      // the second writer starts and finishes while the first is between writing and renaming
+      Path first = SavedModelWriter.of(graph, session).signature("serving_default", signature())
+          .beforeRename(() -> second[0] = SavedModelWriter.of(other, otherSession)
+              .signature("serving_default", signature()).writeNextVersion(out))
+          .writeNextVersion(out);
+      assertEquals(out.resolve("1"), second[0]);
+      assertEquals(out.resolve("2"), first, "the first writer takes the next version instead of failing");
+    }
+    for (String version : new String[] {"1", "2"}) {
+      assertTrue(Files.isRegularFile(out.resolve(version).resolve("saved_model.pb")), version);
+    }
+    try (Stream<Path> left = Files.list(out)) {
+      assertEquals(List.of("1", "2"), left.map(p -> p.getFileName().toString()).sorted().toList());
+    }
+  }
+
   private static String readString(Path p) {
     try {
       return Files.readString(p);

@@ -51,7 +51,7 @@ class ResumeTest {
     };
     assertThrows(IllegalStateException.class,
         () -> trainAndRead(model, train, config(dir.resolve("b"), 3).addListener(crash).build()));
-    assertTrue(Files.isRegularFile(dir.resolve("b/state.json")));
+    assertTrue(Files.isRegularFile(dir.resolve("b/epoch-00002/state.json")));
     float[][] resumed = trainAndRead(model, train, config(dir.resolve("b"), 3).optResume(true).build());
     for (int i = 0; i < uninterrupted.length; i++) {
       assertArrayEquals(uninterrupted[i], resumed[i], "variable " + i);
@@ -88,17 +88,116 @@ class ResumeTest {
     }
   }
 
+  /** An interruption right after the epoch listed: the checkpoint of that epoch is written, the listener throws. */
+  private static TrainingListener crashAfter(int epoch) {
+    return new TrainingListener() {
+      @Override
+      public void onEpochEnd(EpochMetrics metrics) {
+        if (metrics.epoch() == epoch) {
+          throw new IllegalStateException("simulated interruption");
+        }
+      }
+    };
+  }
+
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"val_loss", "val_accuracy"})
+  void resumedRightAfterTheBestEpochWithEarlyStoppingEndsAsTheUninterruptedRun(String monitor) {
+    Path model = SharedModels.model("tfnet-mnist-mlp-functional");
+    LabeledData all = DataSources.open("fashion-mnist-subset:train", FIVE_TO_NINE);
+    LabeledData train = LabeledDatas.subset(all, IntStream.range(0, 1000).toArray());
+    LabeledData held = LabeledDatas.subset(all, IntStream.range(1000, 1300).toArray());
+    // shifted validation labels: the better the model learns, the worse it scores, so epoch 1 is the best
+    LabeledData shifted = DataViews.relabeled(held, i -> (held.label(i) + 1) % 5);
+    int[] bestEpoch = new int[2];
+    TrainResult[] results = new TrainResult[2];
+    TrainConfig.Builder uninterrupted = config(dir.resolve("u-" + monitor), 6).optMonitor(monitor).optPatience(2);
+    float[][] expected = trainAndRead(model, train, shifted, uninterrupted.build(), bestEpoch, 0, results);
+    assertEquals(1, bestEpoch[0], "premise: epoch 1 is the best");
+    assertTrue(results[0].stoppedEarly() && results[0].history().size() == 3, "premise: stopped after epoch 3");
+    for (int interruptAt : new int[] {1, 3}) {
+      Path checkpoint = dir.resolve("i" + interruptAt + "-" + monitor);
+      assertThrows(IllegalStateException.class, () -> trainAndRead(model, train, shifted, config(checkpoint, 6)
+          .optMonitor(monitor).optPatience(2).addListener(crashAfter(interruptAt)).build(), bestEpoch, 1, results));
+      float[][] resumed = trainAndRead(model, train, shifted, config(checkpoint, 6).optMonitor(monitor).optPatience(2)
+          .optResume(true).build(), bestEpoch, 1, results);
+      assertEquals(1, bestEpoch[1], "interrupted after epoch " + interruptAt);
+      assertEquals(3, results[1].history().size(), "a run that stopped early does not train on when resumed");
+      for (int i = 0; i < expected.length; i++) {
+        assertArrayEquals(expected[i], resumed[i], "variable " + i + " after an interruption at epoch " + interruptAt);
+      }
+      EpochMetrics best = results[1].history().get(results[1].bestEpoch() - 1);
+      assertEquals(best.valLoss(), results[1].validation().loss(), 1e-9,
+          "the reported validation loss is the best epoch's, not the last one's");
+      assertEquals(best.valAccuracy(), results[1].validation().accuracy(), 1e-12);
+    }
+  }
+
+  @Test
+  void resumeRefusesAnotherSeedOrFreezePolicyByName() {
+    Path model = SharedModels.model("tfnet-mnist-mlp-functional");
+    LabeledData all = DataSources.open("fashion-mnist-subset:train", FIVE_TO_NINE);
+    LabeledData train = LabeledDatas.subset(all, IntStream.range(0, 300).toArray());
+    Path checkpoint = dir.resolve("mismatch");
+    assertThrows(IllegalStateException.class,
+        () -> trainAndRead(model, train, config(checkpoint, 3).addListener(crashAfter(1)).build()));
+    dev.graft.error.GraftException e = assertThrows(dev.graft.error.GraftException.class, () -> trainAndRead(model, train,
+        config(checkpoint, 3).optSeed(10).optFreeze(FreezePolicy.all()).optResume(true).build()));
+    assertTrue(e.getMessage().contains("seed 9 then, 10 now") && e.getMessage().contains("train last:1 then, all now"),
+        e.getMessage());
+  }
+
+  @Test
+  void theNewestCompleteCheckpointIsFoundWhateverAKillLeftBeside() throws Exception {
+    Path model = SharedModels.model("tfnet-mnist-mlp-functional");
+    LabeledData all = DataSources.open("fashion-mnist-subset:train", FIVE_TO_NINE);
+    LabeledData train = LabeledDatas.subset(all, IntStream.range(0, 300).toArray());
+    float[][] uninterrupted = trainAndRead(model, train, config(dir.resolve("whole"), 3).build());
+    Path checkpoint = dir.resolve("killed");
+    assertThrows(IllegalStateException.class,
+        () -> trainAndRead(model, train, config(checkpoint, 3).addListener(crashAfter(2)).build()));
+    // what a kill during the save of epoch 3 leaves: a half-written temporary folder, and (a kill after the rename
+    // and before the older one is deleted) an older complete checkpoint
+    Path partial = Files.createDirectory(checkpoint.resolve(".epoch-00003.tmp-1-abcdefg"));
+    Files.writeString(partial.resolve("state.json"), "{\"epochsDone\":3,");
+    copyTree(checkpoint.resolve("epoch-00002"), checkpoint.resolve("epoch-00001"));
+    float[][] resumed = trainAndRead(model, train, config(checkpoint, 3).optResume(true).build());
+    for (int i = 0; i < uninterrupted.length; i++) {
+      assertArrayEquals(uninterrupted[i], resumed[i], "variable " + i);
+    }
+    assertEquals(List.of("epoch-00003", "graft-checkpoint.json"),
+        Files.list(checkpoint).map(p -> p.getFileName().toString()).filter(n -> !n.startsWith(".")).sorted().toList(),
+        "older checkpoints are deleted once a newer one is complete");
+  }
+
+  private static void copyTree(Path from, Path to) throws java.io.IOException {
+    Files.createDirectories(to);
+    try (var files = Files.list(from)) {
+      for (Path f : files.toList()) {
+        Files.copy(f, to.resolve(f.getFileName()));
+      }
+    }
+  }
+
   private static float[][] trainAndRead(Path modelDir, LabeledData train, TrainConfig config) {
     return trainAndRead(modelDir, train, null, config, new int[1], 0);
   }
 
   private static float[][] trainAndRead(Path modelDir, LabeledData train, LabeledData validation, TrainConfig config,
       int[] bestEpoch, int slot) {
+    return trainAndRead(modelDir, train, validation, config, bestEpoch, slot, new TrainResult[2]);
+  }
+
+  private static float[][] trainAndRead(Path modelDir, LabeledData train, LabeledData validation, TrainConfig config,
+      int[] bestEpoch, int slot, TrainResult[] results) {
     try (GraftModel model = Graft.load(modelDir)) {
       model.replaceHead(HeadSpec.builder().setNumClasses(5).optDropout(0.3f).build());
       TrainResult result = model.train(train, validation, config);
       bestEpoch[slot] = result.bestEpoch();
-      assertEquals(config.epochs(), result.history().size());
+      results[slot] = result;
+      if (config.patience() == 0) {
+        assertEquals(config.epochs(), result.history().size());
+      }
       List<String> names = new java.util.ArrayList<>(model.head().variables());
       names.add("dense/kernel");
       float[][] values = new float[names.size()][];

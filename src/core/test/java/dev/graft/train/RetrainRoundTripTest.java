@@ -73,8 +73,9 @@ class RetrainRoundTripTest {
               .fetch(model.head().probabilities()).run()) {
         inSession = Tensors.floats(r.get(0));
       }
+      // The default export is a drop-in for the source model: it takes the [0,1] values the source took.
       try (SavedModelBundle bundle = SavedModelBundle.load(version.toString(), "serve");
-          TFloat32 x = TFloat32.tensorOf(Shape.of(8, 28, 28, 1), DataBuffers.of(raw, true, false));
+          TFloat32 x = TFloat32.tensorOf(Shape.of(8, 28, 28, 1), DataBuffers.of(scaled, true, false));
           Result r = bundle.call(java.util.Map.of("input_1", x))) {
         float[] exported = Tensors.floats(r.get("probabilities").orElseThrow());
         for (int i = 0; i < exported.length; i++) {
@@ -82,6 +83,17 @@ class RetrainRoundTripTest {
         }
         assertTrue(r.get("labels").isPresent());
         assertTrue(r.get("class_ids").isPresent());
+      }
+      // With the raw-pixels contract the export scales raw pixel values itself.
+      Path rawVersion = model.export(dir.resolve("raw"), ExportOptions.builder()
+          .optInputContract(ExportOptions.InputContract.RAW_PIXELS).build());
+      try (SavedModelBundle bundle = SavedModelBundle.load(rawVersion.toString(), "serve");
+          TFloat32 x = TFloat32.tensorOf(Shape.of(8, 28, 28, 1), DataBuffers.of(raw, true, false));
+          Result r = bundle.call(java.util.Map.of("input_1", x))) {
+        float[] exported = Tensors.floats(r.get("probabilities").orElseThrow());
+        for (int i = 0; i < exported.length; i++) {
+          assertEquals(inSession[i], exported[i], 1e-6, "probability " + i + " of the raw-pixels export");
+        }
       }
       try (GraftModel again = Graft.load(version)) {
         assertEquals(5, again.cut().numClasses());

@@ -51,7 +51,7 @@ class Tf1FixtureTest {
       // Head-only training leaves the layers the old head reads untouched, so it still answers the old task.
       model.replaceHead(HeadSpec.builder().setNumClasses(5).build());
       model.train(train, null, TrainConfig.builder().setEpochs(1).build());
-      export = model.export(dir, new ExportOptions(0, true, true, Map.of()));
+      export = model.export(dir, ExportOptions.builder().optKeepOldHead(true).build());
     }
     float[] raw = new float[3 * 784];
     for (int i = 0; i < 3; i++) {
@@ -64,15 +64,18 @@ class Tf1FixtureTest {
     try (SavedModelBundle original = SavedModelBundle.load(source.toString(), "serve");
         SavedModelBundle exported = SavedModelBundle.load(export.toString(), "serve");
         TFloat32 x = TFloat32.tensorOf(Shape.of(3, 28, 28, 1), DataBuffers.of(scaled, true, false));
-        TFloat32 pixels = TFloat32.tensorOf(Shape.of(3, 28, 28, 1), DataBuffers.of(raw, true, false));
         Result logits = original.call(Map.of("input", x));
-        Result old = exported.function("original").call(Map.of("input", pixels))) {
+        Result old = exported.function("original").call(Map.of("input", x));
+        Result serving = exported.call(Map.of("input", x))) {
+      // The drop-in export's 'original' signature is the source's own: same input, same output key, same values.
       float[] l = Tensors.floats(logits.get("logits").orElseThrow());
-      float[] p = Tensors.floats(old.get("old_probabilities").orElseThrow());
+      float[] same = Tensors.floats(old.get("logits").orElseThrow());
+      float[] p = Tensors.floats(serving.get("old_probabilities").orElseThrow());
       for (int row = 0; row < 3; row++) {
         double sum = 0;
         for (int c = 0; c < 5; c++) {
           sum += Math.exp(l[row * 5 + c]);
+          assertEquals(l[row * 5 + c], same[row * 5 + c], 1e-6, "the original signature's logits");
         }
         for (int c = 0; c < 5; c++) {
           assertEquals(Math.exp(l[row * 5 + c]) / sum, p[row * 5 + c], 1e-5, "softmax of the old logits");

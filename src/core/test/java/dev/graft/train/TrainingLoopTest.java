@@ -163,7 +163,8 @@ class TrainingLoopTest {
     LabeledData threeClasses = DataSources.open("fashion-mnist-subset:train",
         DataOptions.builder().optClasses("Sandal,Sneaker,Ankle boot").build());
     try (GraftModel second = Graft.load(first)) {
-      assertEquals(Preprocessing.Mode.NONE, second.preprocessing().mode(), "the first export scales raw pixels itself");
+      assertEquals(Preprocessing.Mode.UNIT, second.preprocessing().mode(),
+          "the first export is a drop-in taking [0,1] values, and its graft.json says so");
       assertEquals(32, second.cut().featureSize(), "the new cut reads the first head's hidden layer");
       second.replaceHead(HeadSpec.builder().setNumClasses(3).build());
       TrainResult result = second.train(threeClasses, null, TrainConfig.builder().setEpochs(3)

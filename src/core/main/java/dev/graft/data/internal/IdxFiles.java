@@ -84,8 +84,9 @@ public final class IdxFiles {
       throw new DataException(name, "header says " + Arrays.toString(dims) + " (" + total
           + " bytes), more than one array holds; split the file");
     }
-    byte[] data = new byte[(int) total];
-    int got = in.readNBytes(data, 0, data.length);
+    // Read what is there rather than allocating what the header claims: a damaged header may claim gigabytes.
+    byte[] data = in.readNBytes((int) total);
+    int got = data.length;
     if (got < total) {
       throw new DataException(name, "header says " + Arrays.toString(dims) + " (" + total + " data bytes) but the file"
           + " holds only " + got + "; the file is truncated or does not match its header, download it again");

@@ -38,6 +38,9 @@ public final class ImageDecoder {
   /** Height, width and channels (1 or 3) of an image, read from its header only. */
   public record Size(int height, int width, int channels) {}
 
+  /** The most pixels an image may have (8192 x 8192). */
+  public static final long MAX_PIXELS = 1L << 26;
+
   private static final ImageReaderSpi PNG = spi("png");
   private static final ImageReaderSpi JPEG = spi("jpeg");
 
@@ -67,6 +70,7 @@ public final class ImageDecoder {
     reader.addIIOReadWarningListener((r, warning) -> warnings.add(warning));
     try (ImageInputStream in = new ByteArrayImageInputStream(bytes)) {
       reader.setInput(in, true, true);
+      checkSize(reader.getWidth(0), reader.getHeight(0), source);
       BufferedImage image = reader.read(0);
       for (String w : warnings) {
         String lower = w.toLowerCase(Locale.ROOT);
@@ -94,7 +98,7 @@ public final class ImageDecoder {
       ImageReader reader = reader(n < 8 ? Arrays.copyOf(head, Math.max(n, 0)) : head, file.toString());
       try {
         reader.setInput(in, true, true);
-        return size(reader);
+        return size(reader, file.toString());
       } finally {
         reader.dispose();
       }
@@ -111,7 +115,7 @@ public final class ImageDecoder {
     ImageReader reader = reader(bytes, source);
     try (ImageInputStream in = new ByteArrayImageInputStream(bytes)) {
       reader.setInput(in, true, true);
-      return size(reader);
+      return size(reader, source);
     } catch (IOException | RuntimeException e) {
       if (e instanceof DataException de) {
         throw de;
@@ -122,9 +126,10 @@ public final class ImageDecoder {
     }
   }
 
-  private static Size size(ImageReader reader) throws IOException {
+  private static Size size(ImageReader reader, String source) throws IOException {
     int w = reader.getWidth(0);
     int h = reader.getHeight(0);
+    checkSize(w, h, source);
     ImageTypeSpecifier type = reader.getRawImageType(0);
     if (type == null) {
       Iterator<ImageTypeSpecifier> types = reader.getImageTypes(0);
@@ -132,6 +137,23 @@ public final class ImageDecoder {
     }
     int channels = type != null && type.getColorModel().getNumColorComponents() == 1 ? 1 : 3;
     return new Size(h, w, channels);
+  }
+
+  /**
+   * Refuses an image whose header claims more pixels than Graft decodes, before any pixel memory is taken: a small
+   * file can claim 40000x40000 pixels.
+   */
+  private static void checkSize(int width, int height, String source) {
+    long pixels = (long) width * height;
+    // decoding holds the image's bytes and its float copy: about 16 bytes per RGB pixel at peak
+    long needed = pixels * 16;
+    long heap = Runtime.getRuntime().maxMemory();
+    if (width <= 0 || height <= 0 || pixels > MAX_PIXELS || needed > heap / 2) {
+      throw new DataException(source, "is " + width + "x" + height + " pixels" + (pixels > MAX_PIXELS
+          ? ", more than the " + MAX_PIXELS + " Graft decodes" : ", which needs about " + (needed >> 20)
+              + " MiB to decode, more than half the Java heap (" + (heap >> 20) + " MiB)")
+          + "; resize it (models take far smaller images), or " + DataException.SKIP_HINT);
+    }
   }
 
   private static DataException corrupt(String source, Exception e) {

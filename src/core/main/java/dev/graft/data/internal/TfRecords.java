@@ -66,6 +66,7 @@ public final class TfRecords {
   public static final class Scanner implements AutoCloseable {
     private final Path file;
     private final InputStream in;
+    private final long fileSize;
     private long position;
     private int number;
 
@@ -74,6 +75,7 @@ public final class TfRecords {
       this.file = file;
       try {
         this.in = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
+        this.fileSize = Files.size(file);
       } catch (IOException e) {
         throw new DataException(file.toString(), "cannot open the TFRecord file (" + e + "); check that it exists and is"
             + " readable", e);
@@ -106,8 +108,9 @@ public final class TfRecords {
               : "length checksum mismatch; the file is corrupt or not a TFRecord file (compressed TFRecords must be"
                   + " decompressed first)");
         }
-        if (length > Integer.MAX_VALUE - 16) {
-          throw new DataException(where(start), "record length " + length + " is over 2 GiB; the file is corrupt");
+        if (length < 0 || length > Integer.MAX_VALUE - 16 || length > fileSize - start - 16) {
+          throw new DataException(where(start), "record length " + length + " reaches past the end of the file ("
+              + fileSize + " bytes); the file is truncated or corrupt, copy it again");
         }
         byte[] data = new byte[(int) length];
         byte[] tail = new byte[4];
