@@ -164,7 +164,9 @@ class TrainingLoopTest {
         DataOptions.builder().optClasses("Sandal,Sneaker,Ankle boot").build());
     try (GraftModel second = Graft.load(first)) {
       assertEquals(Preprocessing.Mode.NONE, second.preprocessing().mode(), "the first export scales raw pixels itself");
-      assertEquals(32, second.cut().featureSize(), "the new cut reads the first head's hidden layer");
+      assertEquals(1568, second.cut().featureSize(), "the first head, hidden layer and classifier, is the old head "
+          + "(as a nested head of dense layers always is), so the new cut reads the features the first head read");
+      assertEquals(4, second.cut().oldHeadVariables().size(), "" + second.cut().oldHeadVariables());
       second.replaceHead(HeadSpec.builder().setNumClasses(3).build());
       TrainResult result = second.train(threeClasses, null, TrainConfig.builder().setEpochs(3)
           .optLearningRate(1e-2f).build());
