@@ -29,8 +29,11 @@ final class CheckpointStore {
   private static final String BEST = "best";
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** The loop's state after {@code epochsDone} epochs. */
-  record State(int epochsDone, List<EpochMetrics> history, double best, int bestEpoch) {}
+  /**
+   * The loop's state after {@code epochsDone} epochs, in phase {@code phase} of the plan, which began after epoch
+   * {@code phaseStart}.
+   */
+  record State(int epochsDone, List<EpochMetrics> history, double best, int bestEpoch, int phase, int phaseStart) {}
 
   private final Path dir;
   private final SaveRestoreOps ops;
