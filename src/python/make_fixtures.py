@@ -251,6 +251,49 @@ def text_classifier(out):
                 classes=2, texts=TEXTS[:2])
 
 
+@fixture("conv_head_squeeze")
+def conv_head_squeeze(out):
+    # Keras Applications' 1x1-convolution classifier over a pooled map, squeezed to [N, classes] by tf.squeeze.
+    inputs = keras.Input((32, 32, 3), name="image")
+    x = keras.layers.Conv2D(8, 3, padding="same", activation="relu", name="conv")(inputs)
+    x = keras.layers.MaxPooling2D(name="pool")(x)
+    x = keras.layers.Conv2D(16, 3, padding="same", name="conv_1")(x)
+    x = keras.layers.BatchNormalization(name="bn")(x)
+    x = keras.layers.ReLU(name="relu")(x)
+    x = keras.layers.GlobalAveragePooling2D(keepdims=True, name="gap")(x)
+    x = keras.layers.Dropout(0.2, name="dropout")(x)
+    x = keras.layers.Conv2D(4, 1, name="conv_preds")(x)
+    x = keras.layers.Lambda(lambda t: keras.ops.squeeze(t, axis=(1, 2)), name="squeeze")(x)
+    outputs = keras.layers.Activation("softmax", name="predictions")(x)
+    keras.Model(inputs, outputs).export(out, format="tf_saved_model")
+    return dict(api="keras3 model.export()", head="conv_preds", input_shape=[32, 32, 3], classes=4,
+                architecture="small CNN, GAP keepdims, Dropout, 1x1 Conv2D conv_preds, Squeeze, Softmax",
+                input_scale=255.0, feature_layer="gap", feature_size=16)
+
+
+@fixture("teachable_machine_pretrained")
+def teachable_machine_pretrained(out, shared):
+    # Teachable Machine's layout over a backbone with real ImageNet weights (MobileNet v1 0.25): a nested
+    # Sequential of the truncated backbone and global pooling, then a nested Sequential head Dense(100, relu),
+    # Dense(2, no bias, softmax), as an image project with two classes exports it.
+    base = pretrained_mobilenet_v1(shared)
+    features = keras.Sequential([base, keras.layers.GlobalAveragePooling2D(name="global_average_pooling2d")],
+                                name="sequential_1")
+    head = keras.Sequential([
+        keras.Input((256,)),
+        keras.layers.Dense(100, activation="relu", name="dense_Dense1"),
+        keras.layers.Dense(2, use_bias=False, activation="softmax", name="dense_Dense2"),
+    ], name="sequential_3")
+    inputs = keras.Input((224, 224, 3), name="input_1")
+    model = keras.Model(inputs, head(features(inputs)), name="teachable_machine_pretrained")
+    model.export(out, format="tf_saved_model")
+    return dict(api="keras3 model.export()", head="dense_Dense2", input_shape=[224, 224, 3], classes=2,
+                architecture="Teachable Machine layout over MobileNet v1 0.25 with ImageNet weights: "
+                             "Sequential(backbone, GAP), Sequential(Dense(100, relu), Dense(2, no bias, softmax))",
+                pretrained=True, preprocess="symmetric", input_scale=255.0, old_hidden_layer="dense_Dense1",
+                feature_layer="global_average_pooling2d", feature_size=256)
+
+
 # ---------------------------------------------------------------------------------------------------------------
 
 

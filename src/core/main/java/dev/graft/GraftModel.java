@@ -8,9 +8,13 @@ import dev.graft.export.ExportMetadata;
 import dev.graft.export.ExportOptions;
 import dev.graft.export.ModelExporter;
 import dev.graft.graph.BatchNormTraining;
+import dev.graft.feature.CutSearch;
+import dev.graft.feature.Featurizer;
+import dev.graft.graph.CutCandidates;
 import dev.graft.graph.CutPoint;
 import dev.graft.graph.GraphIndex;
 import dev.graft.graph.HeadLocator;
+import dev.graft.graph.Pooling;
 import dev.graft.head.Head;
 import dev.graft.head.HeadBuilder;
 import dev.graft.head.HeadSpec;
@@ -45,7 +49,8 @@ public final class GraftModel implements AutoCloseable {
 
   private final LoadedModel model;
   private final GraphIndex index;
-  private final CutPoint cut;
+  private CutPoint cut;
+  private CutSearch.Result cutSearch;
   private final ExportMetadata exportMetadata;
   private Preprocessing preprocessing = Preprocessing.unit();
   private HeadSpec headSpec;
@@ -79,6 +84,58 @@ public final class GraftModel implements AutoCloseable {
   /** Where the old head is cut off. */
   public CutPoint cut() {
     return cut;
+  }
+
+  /** What {@link #chooseCut} measured, or null when the cut was not searched. */
+  public CutSearch.Result cutSearch() {
+    return cutSearch;
+  }
+
+  /**
+   * Sets how a feature map at the cut becomes one vector per example (default {@link Pooling#AVG}); call before
+   * {@link #replaceHead} and {@link #chooseCut}.
+   */
+  public GraftModel withPooling(Pooling pooling) {
+    checkNoHead("withPooling()");
+    this.cut = cut.withPooling(pooling, model.graph());
+    return this;
+  }
+
+  /**
+   * Scores the cuts nearest the head with linear probes on samples of the data and moves the cut to the best (see
+   * {@link CutSearch}); call before {@link #replaceHead}. Raw example values are scaled with
+   * {@link #preprocessing()}, as training scales them. Returns what was measured, or null when the model has no
+   * named layers to choose from (the cut stays where it was).
+   */
+  public CutSearch.Result chooseCut(LabeledData train, LabeledData validation, CutSearch.Options options) {
+    checkNoHead("chooseCut()");
+    List<CutCandidates.Candidate> candidates = CutCandidates.nearestHead(
+        HeadLocator.layers(index, model.signature()), index, model.graph(), cut, options.candidates());
+    if (candidates.isEmpty()) {
+      return null;
+    }
+    checkExampleShape(train);
+    CutSearch.Result result = CutSearch.run(model.graph(), model.session(), model.input().tensor(), candidates,
+        cut.pooling(), train, validation, preprocessing, options);
+    this.cut = HeadLocator.recut(index, model.graph(), model.signature(), cut, result.best().tensor());
+    this.cutSearch = result;
+    return result;
+  }
+
+  /**
+   * The backbone's features at the cut, pooled and preprocessed as training computes them: for head-only training
+   * elsewhere, or a featurizer that must match this model's new head (a Spark job's, say).
+   */
+  public Featurizer featurizer() {
+    return Featurizer.of(model.graph(), model.session(), model.input().tensor(), List.of(cut.features()),
+        cut.pooling(), preprocessing);
+  }
+
+  private void checkNoHead(String call) {
+    if (head != null) {
+      throw new IllegalStateException(call + " must come before replaceHead(): the new head already reads "
+          + cut.describe() + "; load the model again to cut elsewhere");
+    }
   }
 
   /** The new head, or null before {@link #replaceHead}. */
@@ -127,7 +184,7 @@ public final class GraftModel implements AutoCloseable {
     }
     spec.checkSize(cut.featureSize());
     this.headSpec = spec;
-    this.head = HeadBuilder.build(model.graph(), cut.features(), cut.featureSize(), spec, HeadBuilder.Mode.TRAIN);
+    this.head = HeadBuilder.build(model.graph(), cut, spec, HeadBuilder.Mode.TRAIN);
     return this;
   }
 
@@ -184,7 +241,7 @@ public final class GraftModel implements AutoCloseable {
             config.batchNormMomentum())
         : null;
     TrainTarget target = new TrainTarget(model.graph(), model.session(), model.variableIo(), model.input().tensor(),
-        cut.features(), cut.featureSize(), head, headSpec.dropout(), headSpec.numClasses(),
+        head.features(), cut.featureSize(), head, headSpec.dropout(), headSpec.numClasses(),
         new ArrayList<>(layers.keySet()), new ArrayList<>(layers.values()), reads,
         batchNorm == null ? null : batchNorm.trainingFlag(),
         batchNorm == null ? Map.of() : batchNorm.updates(),
@@ -222,8 +279,7 @@ public final class GraftModel implements AutoCloseable {
       return null;
     }
     model.rebuild(rewrite.graph());
-    head = HeadBuilder.build(model.graph(), cut.features(), cut.featureSize(), headSpec, HeadBuilder.Mode.TRAIN,
-        head.scope());
+    head = HeadBuilder.build(model.graph(), cut, headSpec, HeadBuilder.Mode.TRAIN, head.scope());
     return rewrite;
   }
 

@@ -1,6 +1,7 @@
 package dev.graft.cli;
 
 import dev.graft.train.EpochMetrics;
+import dev.graft.train.TrainPlan;
 import dev.graft.train.TrainResult;
 import dev.graft.train.TrainingListener;
 import java.io.PrintWriter;
@@ -28,6 +29,15 @@ final class ConsoleProgress implements TrainingListener {
   public void onTrainStart(int epochs, int batchesPerEpoch) {
     this.epochs = epochs;
     this.batches = batchesPerEpoch;
+  }
+
+  @Override
+  public void onPhaseStart(TrainPlan.Phase phase, int firstEpoch) {
+    if (firstEpoch > 1) {
+      out.printf("%s from epoch %d on: %s, starting from the best weights so far%n", phase.name(), firstEpoch,
+          phase.describe().substring(phase.name().length()).trim());
+      out.flush();
+    }
   }
 
   @Override

@@ -4,9 +4,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.graft.error.GraftException;
 import dev.graft.export.ExportMetadata;
+import dev.graft.graph.CutCandidates;
 import dev.graft.graph.CutPoint;
 import dev.graft.graph.GraphIndex;
 import dev.graft.graph.HeadLocator;
+import dev.graft.graph.LayerMap;
+import dev.graft.graph.Pooling;
 import dev.graft.model.LoadedModel;
 import dev.graft.model.SignatureInfo;
 import dev.graft.model.TensorSpec;
@@ -51,6 +54,10 @@ final class InspectCommand implements Callable<Integer> {
   @Option(names = "--train", defaultValue = "head", description = "Freeze policy to show: head, last:N, regex:P, all.")
   String train;
 
+  @Option(names = "--pool", defaultValue = "avg",
+      description = "How a feature map at the cut becomes a vector: avg, max or flatten (default: ${DEFAULT-VALUE}).")
+  String pool;
+
   @Option(names = "--json", description = "Print one JSON object.")
   boolean json;
 
@@ -69,8 +76,14 @@ final class InspectCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }
+    Pooling pooling;
+    try {
+      pooling = Pooling.parse(pool);
+    } catch (IllegalArgumentException e) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    }
     try (LoadedModel loaded = LoadedModel.load(model, new LoadedModel.LoadOptions(tag, signature))) {
-      Map<String, Object> report = report(loaded, policy);
+      Map<String, Object> report = report(loaded, policy, pooling);
       PrintWriter out = spec.commandLine().getOut();
       if (json) {
         out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
@@ -82,7 +95,7 @@ final class InspectCommand implements Callable<Integer> {
     }
   }
 
-  private Map<String, Object> report(LoadedModel loaded, FreezePolicy policy) {
+  private Map<String, Object> report(LoadedModel loaded, FreezePolicy policy, Pooling pooling) {
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("path", model.toString());
     report.put("tfVersion", loaded.dir().tfVersion());
@@ -94,7 +107,8 @@ final class InspectCommand implements Callable<Integer> {
     GraphIndex index = new GraphIndex(loaded.flatGraph());
     CutPoint cut = null;
     try {
-      cut = HeadLocator.locate(index, loaded.graph(), loaded.signature(), new HeadLocator.Override(cutAt, cutLayer));
+      cut = HeadLocator.locate(index, loaded.graph(), loaded.signature(), new HeadLocator.Override(cutAt, cutLayer),
+          pooling);
     } catch (GraftException e) {
       report.put("headError", e.getMessage());
     }
@@ -129,11 +143,14 @@ final class InspectCommand implements Callable<Integer> {
       Map<String, Object> head = new LinkedHashMap<>();
       head.put("logits", cut.logits());
       head.put("features", cut.features());
+      head.put("layer", cut.layer());
+      head.put("pooling", cut.pooling().toString());
       head.put("featureSize", cut.featureSize());
       head.put("numClasses", cut.numClasses());
       head.put("activation", cut.activation());
       head.put("oldHeadVariables", cut.oldHeadVariables());
       report.put("head", head);
+      report.put("cutCandidates", candidates(loaded, index, cut));
     }
     report.put("trainPolicy", policy.toString());
     ExportMetadata.read(model).ifPresent(m -> report.put("graftExport", Map.of("inputContract", m.inputContract().id(),
@@ -146,13 +163,52 @@ final class InspectCommand implements Callable<Integer> {
         "shape", t.shape() == null ? "unknown" : t.shape())).toList();
   }
 
-  private static String outputShape(LoadedModel loaded, GraphIndex index, String layer) {
-    String tensor = HeadLocator.layerOutput(index, layer);
+  private static List<Map<String, Object>> candidates(LoadedModel loaded, GraphIndex index, CutPoint cut) {
+    LayerMap layers = HeadLocator.layers(index, loaded.signature());
+    List<Map<String, Object>> rows = new ArrayList<>();
+    for (CutCandidates.Candidate c : CutCandidates.all(layers, index, loaded.graph(), cut)) {
+      Map<String, Object> row = new LinkedHashMap<>();
+      row.put("layer", c.layer());
+      row.put("tensor", c.tensor());
+      row.put("shape", shape(c.shape()));
+      row.put("featureSize", c.featureSize());
+      row.put("role", c.role().name().toLowerCase(java.util.Locale.ROOT));
+      rows.add(row);
+    }
+    return rows;
+  }
+
+  private static String shape(org.tensorflow.ndarray.Shape shape) {
+    return shape.toString().replace(" ", "");
+  }
+
+  private static String outputShape(LoadedModel loaded, GraphIndex index, LayerMap layers, String layer) {
+    LayerMap.Layer found = layers.find(layer);
+    String tensor = found != null ? found.output() : HeadLocator.layerOutput(index, layer);
     if (tensor == null) {
       return "?";
     }
     var op = loaded.graph().operation(GraphIndex.nodeOf(tensor));
     return op == null ? "?" : op.output(GraphIndex.indexOf(tensor)).shape().toString().replace(" ", "");
+  }
+
+  private static void printCandidates(PrintWriter out, List<Map<String, Object>> rows, String pooling) {
+    if (rows.isEmpty()) {
+      return;
+    }
+    out.printf("%nCut candidates: every layer's output, input to output (choose one with --cut-layer NAME; a feature "
+        + "map [N,H,W,C] is pooled, --pool %s)%n", pooling);
+    out.printf("%-36s %-18s %10s  %s%n", "Layer", "Output", "Features", "Role");
+    for (Map<String, Object> row : rows) {
+      long size = (Long) row.get("featureSize");
+      String role = switch ((String) row.get("role")) {
+        case "cut" -> "default cut";
+        case "old_head" -> "old head";
+        default -> "";
+      };
+      out.printf("%-36s %-18s %10s  %s%n", row.get("layer"), row.get("shape"), size < 0 ? "-" : Long.toString(size),
+          role).flush();
+    }
   }
 
   @SuppressWarnings("unchecked")
@@ -168,6 +224,7 @@ final class InspectCommand implements Callable<Integer> {
     out.printf("%-36s %-16s %-10s %10s  %-9s %s%n", "Layer", "Output", "Variables", "Params", "Trainable",
         "Policy " + report.get("trainPolicy"));
     GraphIndex index = new GraphIndex(loaded.flatGraph());
+    LayerMap layerMap = HeadLocator.layers(index, loaded.signature());
     Map<String, long[]> params = new LinkedHashMap<>();
     Map<String, Boolean> trainedLayers = new LinkedHashMap<>();
     Map<String, Boolean> oldHead = new LinkedHashMap<>();
@@ -187,7 +244,7 @@ final class InspectCommand implements Callable<Integer> {
     }
     for (String layer : params.keySet()) {
       String role = oldHead.get(layer) ? "replaced (old head)" : trainedLayers.get(layer) ? "trains" : "frozen";
-      out.printf("%-36s %-16s %-10s %10d  %-9s %s%n", layer, outputShape(loaded, index, layer),
+      out.printf("%-36s %-16s %-10s %10d  %-9s %s%n", layer, outputShape(loaded, index, layerMap, layer),
           counts.get(layer) + " vars", params.get(layer)[0], params.get(layer)[1] > 0 ? "yes" : "no", role);
       if (variables) {
         for (Map<String, Object> v : (List<Map<String, Object>>) report.get("variables")) {
@@ -205,8 +262,10 @@ final class InspectCommand implements Callable<Integer> {
     if (head != null) {
       out.printf("Head       %s activation over logits %s (%s classes)%n", head.get("activation"),
           head.get("logits") == null ? "(user cut)" : head.get("logits"), head.get("numClasses"));
-      out.printf("Features   %s (%s per example): a new head reads this tensor%n", head.get("features"),
-          head.get("featureSize"));
+      out.printf("Features   %s (%s per example%s): a new head reads this tensor%n",
+          head.get("layer") == null ? head.get("features") : "layer " + head.get("layer") + ", " + head.get("features"),
+          head.get("featureSize"), "avg".equals(head.get("pooling")) ? "" : ", pooled " + head.get("pooling"));
+      printCandidates(out, (List<Map<String, Object>>) report.get("cutCandidates"), String.valueOf(head.get("pooling")));
     } else {
       out.println("Head       none: " + report.get("headError"));
     }

@@ -9,12 +9,15 @@ import dev.graft.data.LabeledData;
 import dev.graft.data.Preprocessing;
 import dev.graft.data.Splits;
 import dev.graft.export.ExportOptions;
+import dev.graft.feature.CutSearch;
 import dev.graft.graph.HeadLocator;
+import dev.graft.graph.Pooling;
 import dev.graft.head.HeadSpec;
 import dev.graft.io.AtomicFiles;
 import dev.graft.train.EpochMetrics;
 import dev.graft.train.Metrics;
 import dev.graft.train.TrainConfig;
+import dev.graft.train.TrainPlan;
 import dev.graft.train.TrainResult;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -24,6 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -53,8 +57,21 @@ final class RetrainCommand implements Callable<Integer> {
 
   @Option(names = "--tag", defaultValue = "serve") String tag;
   @Option(names = "--signature", defaultValue = "serving_default") String signature;
-  @Option(names = "--cut-at", paramLabel = "OP[:INDEX]") String cutAt;
-  @Option(names = "--cut-layer", paramLabel = "NAME") String cutLayer;
+  @Option(names = "--cut", paramLabel = "auto|head|LAYER",
+      description = "Where the new head reads: auto scores the cuts nearest the head with a linear probe on a sample "
+          + "of the data and takes the best; head takes the old head's input; a layer name cuts there (default: "
+          + "auto, or --cut-at / --cut-layer when given).")
+  String cut;
+  @Option(names = "--cut-at", paramLabel = "OP[:INDEX]", description = "Cut at this op output.") String cutAt;
+  @Option(names = "--cut-layer", paramLabel = "NAME", description = "Cut at this layer's output.") String cutLayer;
+  @Option(names = "--pool", defaultValue = "avg",
+      description = "How a feature map [N,H,W,C] at the cut becomes a vector: avg, max or flatten (default: ${DEFAULT-VALUE}).")
+  String pool;
+  @Option(names = "--cut-candidates", defaultValue = "4", description = "Cuts --cut auto scores (default: ${DEFAULT-VALUE}).")
+  int cutCandidates;
+  @Option(names = "--probe-examples", defaultValue = "512",
+      description = "Training examples --cut auto probes on; half as many validation examples score (default: ${DEFAULT-VALUE}).")
+  int probeExamples;
 
   @Option(names = "--data", defaultValue = "fashion-mnist:train",
       description = "Training data: DIR, idx:IMAGES,LABELS, csv:FILE, tfrecord:FILE, fashion-mnist[:train|:test] (default: ${DEFAULT-VALUE}).")
@@ -94,7 +111,17 @@ final class RetrainCommand implements Callable<Integer> {
   @Option(names = "--version", defaultValue = "0", description = "Version folder number (default: next free).") long version;
   @Option(names = "--keep-old-head", description = "Also serve the original head's outputs.") boolean keepOldHead;
 
-  @Option(names = "--epochs", defaultValue = "5") int epochs;
+  @Option(names = "--epochs", defaultValue = "auto", converter = AutoCount.class,
+      description = "Epochs of head-only training, or of fine-tuning after the warm-up (default: auto, from the steps "
+          + "per epoch: head >= 1000 steps, fine-tuning >= 150).")
+  int epochs;
+  @Option(names = "--warmup-epochs", defaultValue = "auto", converter = AutoCount.class,
+      description = "Head-only epochs before --train last:N|all unfreezes (0 = none; default: auto, until the head's "
+          + "validation score stops improving).")
+  int warmupEpochs;
+  @Option(names = "--fine-tune-lr", defaultValue = "1e-5",
+      description = "Learning rate after the warm-up, head and backbone (times --backbone-lr-mult) (default: ${DEFAULT-VALUE}).")
+  float fineTuneLr;
   @Option(names = "--batch-size", defaultValue = "64") int batchSize;
   @Option(names = "--lr", defaultValue = "0.001") float lr;
   @Option(names = "--optimizer", defaultValue = "adam", description = "sgd, momentum[:M], nesterov[:M], adam, adamw[:DECAY].") String optimizer;
@@ -107,7 +134,10 @@ final class RetrainCommand implements Callable<Integer> {
   @Option(names = "--label-smoothing", defaultValue = "0") float labelSmoothing;
   @Option(names = "--class-weights", split = ",") float[] classWeights;
   @Option(names = "--seed", defaultValue = "42") long seed;
-  @Option(names = "--patience", defaultValue = "0", description = "Early stopping patience in epochs (0 = off).") int patience;
+  @Option(names = "--patience", defaultValue = "auto", converter = AutoCount.class,
+      description = "Early stopping: epochs without improvement that end a phase (0 = off; default: auto, at least "
+          + "250 steps for the head, 2 epochs of fine-tuning).")
+  int patience;
   @Option(names = "--monitor", defaultValue = "val_accuracy") String monitor;
   @Option(names = "--bn-train", description = "Let trained batch-norm layers use batch statistics and update their moving statistics.")
   boolean bnTrain;
@@ -118,6 +148,10 @@ final class RetrainCommand implements Callable<Integer> {
   @Option(names = "--prefetch", defaultValue = "2", description = "Batches prepared ahead on another thread (0 = none).")
   int prefetch;
   @Option(names = "--no-cache", description = "Do not cache backbone features for head-only training.") boolean noCache;
+  @Option(names = "--cache-memory", paramLabel = "MB", defaultValue = "-1",
+      description = "Megabytes of cached features kept on the heap; more go to a memory-mapped file (default: a "
+          + "quarter of the heap, at most 256).")
+  long cacheMemory;
   @Option(names = "--checkpoint", description = "Checkpoint folder, written after every epoch.") Path checkpoint;
   @Option(names = "--resume", description = "Continue from the checkpoint folder.") boolean resume;
 
@@ -132,12 +166,22 @@ final class RetrainCommand implements Callable<Integer> {
     String test = testData != null ? testData : defaultData ? "fashion-mnist:test" : null;
     long start = System.nanoTime();
     String layer = cutLayer;
-    if (model.equals(DEFAULT_MODEL) && cutAt == null && cutLayer == null) {
+    if (cut != null && (cutAt != null || cutLayer != null)) {
+      throw new IllegalArgumentException("--cut " + cut + " and " + (cutAt != null ? "--cut-at " + cutAt
+          : "--cut-layer " + cutLayer) + " both choose the cut; give one of them");
+    }
+    boolean search = "auto".equals(cut) || (cut == null && cutAt == null && cutLayer == null);
+    if (cut != null && !cut.equals("auto") && !cut.equals("head")) {
+      layer = cut;
+    }
+    if (model.equals(DEFAULT_MODEL) && cut == null && cutAt == null && cutLayer == null) {
       // The default job reads the bundled CNN's last convolutional features: its 64-unit dense layer
       // is specialised to classes 0-4, while the flattened conv features transfer to 5-9.
       layer = "flatten";
+      search = false;
       printer.println("default  cutting the bundled CNN at layer 'flatten' (its last convolutional features)");
     }
+    Pooling pooling = plan.pooling();
     try (GraftModel graft = Graft.load(model, plan.load(), new HeadLocator.Override(cutAt, layer))) {
       DataOptions.Builder options = dataOptions(graft.model().input(), skipBad, imageKey, labelKey);
       if (classList != null) {
@@ -154,30 +198,47 @@ final class RetrainCommand implements Callable<Integer> {
         trainData = split.train();
         valSet = split.val();
       }
-      printer.printf("model    %s  (features %s, %d per example; old head %d classes, %s)%n", model,
-          graft.cut().features(), graft.cut().featureSize(), graft.cut().numClasses(), graft.cut().activation());
+      graft.withPreprocessing(preprocessing(plan, graft, trainData));
+      graft.withPooling(pooling);
+      CutSearch.Result searched = search ? graft.chooseCut(trainData, valSet,
+          new CutSearch.Options(cutCandidates, probeExamples, Math.max(1, probeExamples / 2), seed)) : null;
+      if (searched != null) {
+        printSearch(printer, searched);
+      }
+      printer.printf("model    %s  (cut at %s: %s, %d features per example%s; old head %d classes, %s)%n", model,
+          graft.cut().describe(), graft.cut().features(), graft.cut().featureSize(),
+          Pooling.hasPositions(graft.cut().shape(graft.model().graph())) ? ", " + pooling + "-pooled" : "",
+          graft.cut().numClasses(), graft.cut().activation());
       LabeledData testSet = test == null ? null : DataSources.open(test, options.build());
       skippedOpening += testSet == null ? 0 : testSet.skipped();
-      printer.printf("data     %s: %d training, %d validation%s examples, classes %s%n", data, trainData.size(),
-          valSet.size(), testSet == null ? "" : ", " + testSet.size() + " test", trainData.classNames());
+      printer.printf("data     %s: %d training, %d validation%s examples, classes %s, preprocess %s%n", data,
+          trainData.size(), valSet.size(), testSet == null ? "" : ", " + testSet.size() + " test",
+          trainData.classNames(), graft.preprocessing());
       printer.printf("classes  training examples per class: %s%n", LabeledDatas.describeCounts(trainData));
-      graft.withPreprocessing(preprocessing(plan, graft, trainData));
       graft.replaceHead(HeadSpec.builder().setNumClasses(trainData.classNames().size())
           .optHidden(hidden == null ? List.of() : hidden).optDropout(dropout).build());
       TrainConfig config = plan.config();
-      printer.printf("train    %s, %s lr %s, %d epochs, batch %d, seed %d, preprocess %s%n", config.freeze(),
-          config.optimizer(), lr, epochs, batchSize, seed, graft.preprocessing());
+      TrainPlan trainPlan = TrainPlan.of(config, trainData.size(), true);
+      printer.printf("train    %s, %s, batch %d, %d steps per epoch, seed %d; best epoch kept by %s; batch norm %s%n",
+          config.freeze(), config.optimizer(), batchSize, trainPlan.stepsPerEpoch(), seed, monitor,
+          bnTrain ? "trains (--bn-train)" : "in inference mode");
+      for (int i = 0; i < trainPlan.phases().size(); i++) {
+        printer.printf("phase %d  %s%n", i + 1, trainPlan.phases().get(i).describe());
+      }
       printer.flush();
       TrainResult result = graft.train(trainData, valSet, config);
       Metrics metrics = result.validation();
       Metrics testMetrics = testSet == null ? null : graft.evaluate(testSet, 3);
       Path exported = graft.export(out, ExportOptions.builder().optVersion(version).optKeepOldHead(keepOldHead)
-          .optInputContract(plan.contract()).optMetadata(metadata(config, result, testMetrics)).build());
+          .optInputContract(plan.contract()).optMetadata(metadata(config, result, testMetrics, graft.cutSearch()))
+          .build());
       List<String> reports = writeReports(exported, result, metrics, graft.classNames());
       if (metrics != null) {
-        printer.printf("%nresult   validation accuracy %.4f, loss %.4f, top-%d %.4f on %d examples (best epoch %d)%n",
-            metrics.accuracy(), metrics.loss(), metrics.topK(), metrics.topKAccuracy(), metrics.count(),
-            result.bestEpoch());
+        printer.printf("%nresult   validation accuracy %.4f, balanced accuracy %.4f, loss %.4f, top-%d %.4f on %d "
+            + "examples (best epoch %d%s)%n", metrics.accuracy(), metrics.balancedAccuracy(), metrics.loss(),
+            metrics.topK(), metrics.topKAccuracy(), metrics.count(), result.bestEpoch(), result.warmupEpochs() == 0
+                ? "" : String.format("; warm-up best %.4f in epochs 1-%d", result.warmupBest(monitor),
+                    result.warmupEpochs()));
       }
       printer.printf("device   %s%n", result.devices().isEmpty() ? "not reported by TensorFlow"
           : String.join(", ", result.devices()) + (result.devices().stream().anyMatch(d -> d.startsWith("GPU"))
@@ -240,7 +301,21 @@ final class RetrainCommand implements Callable<Integer> {
     return options;
   }
 
-  private Map<String, Object> metadata(TrainConfig config, TrainResult result, Metrics test) {
+  private static void printSearch(PrintWriter printer, CutSearch.Result searched) {
+    printer.printf("cut      auto: %d cuts nearest the head scored by a linear probe on %d training and %d "
+        + "validation examples (%d forward runs, every cut in each; %.1f s)%n", searched.rows().size(),
+        searched.trainExamples(), searched.valExamples(), searched.forwardRuns(), searched.seconds());
+    printer.printf("           %-32s %-16s %8s  %7s  %8s  %8s%n", "layer", "output", "features", "val_acc", "balanced",
+        "val_loss");
+    for (int i = 0; i < searched.rows().size(); i++) {
+      CutSearch.Row row = searched.rows().get(i);
+      printer.printf("         %s %-32s %-16s %8d  %7.4f  %8.4f  %8.4f%s%n", i == searched.chosen() ? "*" : " ",
+          row.layer(), row.shape(), row.featureSize(), row.accuracy(), row.balancedAccuracy(), row.loss(),
+          row.sameAs() == null ? "" : "  (same features as " + row.sameAs() + ")");
+    }
+  }
+
+  private Map<String, Object> metadata(TrainConfig config, TrainResult result, Metrics test, CutSearch.Result search) {
     Map<String, Object> training = new LinkedHashMap<>();
     training.put("data", data);
     training.put("valData", valData);
@@ -249,7 +324,14 @@ final class RetrainCommand implements Callable<Integer> {
     training.put("optimizer", config.optimizer().toString());
     training.put("learningRate", config.learningRate());
     training.put("schedule", config.schedule().describe());
-    training.put("epochs", config.epochs());
+    training.put("epochs", result.history().size());
+    training.put("plan", result.plan().phases().stream().map(TrainPlan.Phase::toMap).toList());
+    training.put("stepsPerEpoch", result.plan().stepsPerEpoch());
+    training.put("warmupEpochs", result.warmupEpochs());
+    training.put("fineTuneLearningRate", config.fineTuneLr());
+    training.put("batchNorm", config.batchNormTraining() ? "training" : "inference");
+    training.put("monitor", config.monitor());
+    training.put("preprocessing", preprocess);
     training.put("batchSize", config.batchSize());
     training.put("backboneLrMult", config.backboneLrMult());
     training.put("labelSmoothing", config.labelSmoothing());
@@ -257,6 +339,7 @@ final class RetrainCommand implements Callable<Integer> {
     Map<String, Object> metrics = new LinkedHashMap<>();
     if (result.validation() != null) {
       metrics.put("valAccuracy", result.validation().accuracy());
+      metrics.put("valBalancedAccuracy", result.validation().balancedAccuracy());
       metrics.put("valLoss", result.validation().loss());
       metrics.put("valExamples", result.validation().count());
     }
@@ -266,7 +349,28 @@ final class RetrainCommand implements Callable<Integer> {
       metrics.put("testLoss", test.loss());
       metrics.put("testExamples", test.count());
     }
-    return Map.of("training", training, "metrics", metrics, "options", effectiveOptions());
+    Map<String, Object> meta = new LinkedHashMap<>(Map.of("training", training, "metrics", metrics,
+        "options", effectiveOptions()));
+    if (search != null) {
+      Map<String, Object> cutSearch = new LinkedHashMap<>();
+      cutSearch.put("chosen", search.best().layer());
+      cutSearch.put("trainExamples", search.trainExamples());
+      cutSearch.put("valExamples", search.valExamples());
+      cutSearch.put("candidates", search.rows().stream().map(r -> {
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("layer", r.layer());
+        row.put("tensor", r.tensor());
+        row.put("shape", r.shape());
+        row.put("featureSize", r.featureSize());
+        row.put("valAccuracy", r.accuracy());
+        row.put("valBalancedAccuracy", r.balancedAccuracy());
+        row.put("valLoss", r.loss());
+        row.put("sameAs", r.sameAs());
+        return row;
+      }).toList());
+      meta.put("cutSearch", cutSearch);
+    }
+    return meta;
   }
 
   /** Every option's value as the run used it (job file, command line and defaults merged). */
@@ -277,8 +381,10 @@ final class RetrainCommand implements Callable<Integer> {
       if (option.usageHelp() || option.versionHelp() || value == null) {
         continue;
       }
-      options.put(option.longestName().replaceFirst("^-+", ""),
-          value instanceof float[] f ? Arrays.toString(f) : value instanceof Path p ? p.toString() : value);
+      boolean auto = option.typeInfo().getType() == int.class && option.converters().length > 0
+          && option.converters()[0] instanceof AutoCount && Integer.valueOf(TrainConfig.AUTO).equals(value);
+      options.put(option.longestName().replaceFirst("^-+", ""), auto ? "auto"
+          : value instanceof float[] f ? Arrays.toString(f) : value instanceof Path p ? p.toString() : value);
     }
     return options;
   }
@@ -307,6 +413,21 @@ final class RetrainCommand implements Callable<Integer> {
   private void warn(String message) {
     spec.commandLine().getErr().println("graft: warning: " + message);
     spec.commandLine().getErr().flush();
+  }
+
+  /** Reads {@code auto} as {@link TrainConfig#AUTO} and a whole number as itself. */
+  static final class AutoCount implements CommandLine.ITypeConverter<Integer> {
+    @Override
+    public Integer convert(String value) {
+      if (value.trim().equalsIgnoreCase("auto")) {
+        return TrainConfig.AUTO;
+      }
+      try {
+        return Integer.parseInt(value.trim());
+      } catch (NumberFormatException e) {
+        throw new CommandLine.TypeConversionException("'" + value + "' is neither a whole number nor auto");
+      }
+    }
   }
 
   static void writeMetricsCsv(Path file, TrainResult result) throws IOException {

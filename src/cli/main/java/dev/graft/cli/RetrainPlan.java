@@ -9,6 +9,7 @@ import dev.graft.train.CheckpointFolder;
 import dev.graft.train.FreezePolicy;
 import dev.graft.train.LrSchedule;
 import dev.graft.train.OptimizerSpec;
+import dev.graft.graph.Pooling;
 import dev.graft.train.TrainConfig;
 import dev.graft.train.TrainingListener;
 import java.nio.file.Files;
@@ -25,11 +26,12 @@ import picocli.CommandLine;
  *
  * @param load how the model is loaded (tag, signature, thread pools)
  * @param preprocess the scaling asked for, or null for the default (chosen once the model and data are known)
+ * @param pooling how a feature map at the cut becomes a feature vector
  * @param config the training configuration
  * @param contract what the export's input takes
  * @param warnings options that have no effect as given, to print before the run
  */
-record RetrainPlan(LoadedModel.LoadOptions load, Preprocessing preprocess, TrainConfig config,
+record RetrainPlan(LoadedModel.LoadOptions load, Preprocessing preprocess, Pooling pooling, TrainConfig config,
     ExportOptions.InputContract contract, List<String> warnings) {
 
   /** Checks {@code c}'s options; {@code progress} reports training progress. */
@@ -49,6 +51,7 @@ record RetrainPlan(LoadedModel.LoadOptions load, Preprocessing preprocess, Train
     });
     Preprocessing preprocess = c.preprocess == null || c.preprocess.equals("auto") ? null
         : parse(cli, "--preprocess", () -> Preprocessing.parse(c.preprocess));
+    Pooling pooling = parse(cli, "--pool", () -> Pooling.parse(c.pool));
     ExportOptions.InputContract contract = parse(cli, "--export-input",
         () -> ExportOptions.InputContract.parse(c.exportInput));
     parse(cli, "--hidden", () -> HeadSpec.builder().setNumClasses(2).optHidden(c.hidden == null ? List.of() : c.hidden)
@@ -72,6 +75,8 @@ record RetrainPlan(LoadedModel.LoadOptions load, Preprocessing preprocess, Train
         .optClassWeights(c.classWeights).optSeed(c.seed).optPatience(c.patience).optMonitor(c.monitor)
         .optFeatureCache(!c.noCache).optBatchNormTraining(c.bnTrain).optBatchNormMomentum(c.bnMomentum)
         .optSkipBad(c.skipBad).optPrefetch(c.prefetch).optCheckpointDir(c.checkpoint).optResume(c.resume)
+        .optWarmupEpochs(c.warmupEpochs).optFineTuneLr(c.fineTuneLr)
+        .optCacheMemory(c.cacheMemory >= 0 ? c.cacheMemory << 20 : TrainConfig.builder().build().cacheMemory())
         .addListener(progress).build());
     if (c.classWeights != null) {
       for (float w : c.classWeights) {
@@ -82,7 +87,7 @@ record RetrainPlan(LoadedModel.LoadOptions load, Preprocessing preprocess, Train
       }
     }
     folders(c);
-    return new RetrainPlan(load, preprocess, config, contract, List.copyOf(warnings));
+    return new RetrainPlan(load, preprocess, pooling, config, contract, List.copyOf(warnings));
   }
 
   /** Options that contradict each other, or do nothing as given. */

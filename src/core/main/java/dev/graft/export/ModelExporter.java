@@ -102,8 +102,7 @@ public final class ModelExporter {
     }
     try (Graph graph = new Graph(); Session session = new Session(graph)) {
       graph.importGraphDef(backbone);
-      Head head = HeadBuilder.build(graph, cut.features(), cut.featureSize(), source.headSpec(), HeadBuilder.Mode.SERVE,
-          source.head().scope());
+      Head head = HeadBuilder.build(graph, cut, source.headSpec(), HeadBuilder.Mode.SERVE, source.head().scope());
       String outputs = uniqueScope(backbone, OUTPUTS);
       SignatureDef.Builder serving = servingSignature(graph, head, input, outputs);
       SignatureDef original = null;
@@ -293,6 +292,8 @@ public final class ModelExporter {
     CutPoint cut = source.cut();
     Map<String, Object> cutInfo = new LinkedHashMap<>();
     cutInfo.put("features", cut.features());
+    cutInfo.put("layer", cut.layer());
+    cutInfo.put("pooling", cut.pooling().toString());
     cutInfo.put("featureSize", cut.featureSize());
     cutInfo.put("oldLogits", cut.logits());
     cutInfo.put("oldNumClasses", cut.numClasses());

@@ -14,16 +14,23 @@ import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.NodeDef;
 
 /**
- * Finds the classifier head of a flattened model: the logits behind the final Softmax/Sigmoid (or
- * the raw logits output), and the feature tensor that the last dense layer's MatMul reads.
+ * Finds the classifier head of a flattened model: the logits behind the final Softmax/Sigmoid (or the raw logits
+ * output), the classifier layer that makes them, and the feature tensor a new head reads.
+ *
+ * <p>The classifier layer is a dense layer (with or without bias, behind dropout or not) or a 1x1 convolution over
+ * a pooled map, with the reshapes or squeezes Keras puts around it (Keras Applications' own top). When the
+ * classifier sits in a nested model of dense layers only (Teachable Machine's two-layer head), that whole nested
+ * model is the old head and the cut is at its input.
  *
  * <pre>{@code
- * CutPoint cut = HeadLocator.locate(model.flatGraph(), model.graph(), model.signature(), Override.none());
+ * CutPoint cut = HeadLocator.locate(index, model.graph(), model.signature(), Override.none());
  * }</pre>
  */
 public final class HeadLocator {
 
   private static final Set<String> ADD_OPS = Set.of("BiasAdd", "Add", "AddV2");
+  /** Ops that only reshape a tensor between the classifier layer and the logits. */
+  private static final Set<String> SHAPE_OPS = Set.of("Identity", "Snapshot", "Reshape", "Squeeze");
 
   /** A user's choice of cut, overriding the search: an op output, or the output of a named layer. */
   public record Override(String cutAt, String cutLayer) {
@@ -41,25 +48,83 @@ public final class HeadLocator {
     public static Override op(String cutAt) {
       return new Override(cutAt, null);
     }
+
+    /** Whether the user chose the cut. */
+    public boolean given() {
+      return cutAt != null || cutLayer != null;
+    }
   }
 
   private final GraphIndex index;
   private final Graph graph;
   private final SignatureInfo signature;
+  private final Pooling pooling;
+  private LayerMap layers;
 
-  private HeadLocator(GraphIndex index, Graph graph, SignatureInfo signature) {
+  private HeadLocator(GraphIndex index, Graph graph, SignatureInfo signature, Pooling pooling) {
     this.index = index;
     this.graph = graph;
     this.signature = signature;
+    this.pooling = pooling;
   }
 
   /**
-   * Locates the head.
+   * Locates the head; a feature map at the cut is average-pooled.
    *
    * @throws GraftException when the model has no classifier head Graft can swap, listing candidates
    */
   public static CutPoint locate(GraphIndex index, Graph graph, SignatureInfo signature, Override override) {
-    return new HeadLocator(index, graph, signature).locate(override);
+    return locate(index, graph, signature, override, Pooling.AVG);
+  }
+
+  /**
+   * Locates the head; a feature map at the cut is pooled with {@code pooling}.
+   *
+   * @throws GraftException when the model has no classifier head Graft can swap, listing candidates
+   */
+  public static CutPoint locate(GraphIndex index, Graph graph, SignatureInfo signature, Override override,
+      Pooling pooling) {
+    return new HeadLocator(index, graph, signature, pooling).locate(override);
+  }
+
+  /**
+   * The cut {@code located} moved to {@code tensor} (a candidate the cut search chose): the old head stays what was
+   * located; the variables only the old head reads are those past the new cut.
+   */
+  public static CutPoint recut(GraphIndex index, Graph graph, SignatureInfo signature, CutPoint located,
+      String tensor) {
+    HeadLocator locator = new HeadLocator(index, graph, signature, located.pooling());
+    Shape shape = graph.outputOrThrow(tensor).shape();
+    LayerMap.Layer layer = locator.layerMap().producing(tensor);
+    return new CutPoint(tensor, located.pooling().featureSize(shape), located.logits(), located.numClasses(),
+        located.activation(), located.oldOutput(), locator.oldHeadVariables(tensor, located.oldOutput()),
+        layer == null ? null : layer.name(), located.pooling(), located.classifierInput());
+  }
+
+  /**
+   * The named layers of the model, parameterless ones included, input to output (empty when its ops carry no layer
+   * names).
+   */
+  public static LayerMap layers(GraphIndex index, SignatureInfo signature) {
+    List<String> variableLayers = new ArrayList<>();
+    for (String name : index.order()) {
+      if (index.node(name).getOp().equals("VarHandleOp") && name.contains("/")) {
+        variableLayers.add(name.substring(0, name.lastIndexOf('/')));
+      }
+    }
+    if (signature.inputs().isEmpty() || signature.outputs().isEmpty()) {
+      return LayerMap.of(index, List.of(), "", "");
+    }
+    TensorSpec output = signature.outputs().stream().filter(t -> t.dtype() == DataType.DT_FLOAT).findFirst()
+        .orElse(signature.outputs().get(0));
+    return LayerMap.of(index, variableLayers, signature.inputs().get(0).tensor(), output.tensor());
+  }
+
+  private LayerMap layerMap() {
+    if (layers == null) {
+      layers = layers(index, signature);
+    }
+    return layers;
   }
 
   private CutPoint locate(Override override) {
@@ -72,24 +137,22 @@ public final class HeadLocator {
       default -> "none";
     };
     String logits = activation.equals("none") ? produced : GraphIndex.dataInputs(producer).get(0);
+    Classifier classifier = classifierBehind(logits);
     if (override.cutAt() != null) {
-      return userCut(resolveCutAt(override.cutAt()), output, logits, activation);
+      return cutAt(resolveCutAt(override.cutAt()), output, classifier == null ? null : logits, activation, classifier);
     }
     if (override.cutLayer() != null) {
-      return userCut(layerOutput(override.cutLayer()), output, logits, activation);
+      return cutAt(layerOutput(override.cutLayer()), output, null, activation, classifier);
     }
-    Dense dense = denseBehind(logits);
-    if (dense == null) {
+    if (classifier == null) {
       NodeDef logitsNode = index.node(GraphIndex.nodeOf(index.skipIdentities(logits)));
-      throw new GraftException("No dense classifier layer found behind output '" + output.key() + "' of signature '"
-          + signature.key() + "': its logits come from op '" + logitsNode.getName() + "' (" + logitsNode.getOp()
-          + "). Pass --cut-at <op>[:index] or --cut-layer <name> to choose the feature tensor; candidates: "
-          + candidates());
+      throw new GraftException("No classifier layer (dense, or 1x1 convolution over pooled features) found behind "
+          + "output '" + output.key() + "' of signature '" + signature.key() + "': its logits come from op '"
+          + logitsNode.getName() + "' (" + logitsNode.getOp() + "). Pass --cut-layer <name> or --cut-at "
+          + "<op>[:index] to choose the feature tensor; layers nearest the output: " + candidates());
     }
-    long numClasses = dense.kernelShape[dense.transposeB ? 0 : 1];
-    long featureSize = dense.kernelShape[dense.transposeB ? 1 : 0];
-    return new CutPoint(dense.features, featureSize, logits, (int) numClasses, activation, output.tensor(),
-        oldHeadVariables(dense.features, output.tensor()));
+    String features = oldHeadInput(classifier);
+    return cutAt(features, output, logits, activation, classifier);
   }
 
   private TensorSpec classifierOutput() {
@@ -118,58 +181,135 @@ public final class HeadLocator {
     return op == null ? -1 : op.output(GraphIndex.indexOf(tensor)).shape().numDimensions();
   }
 
-  private record Dense(String features, long[] kernelShape, boolean transposeB, String kernel) {}
+  /**
+   * The old classifier layer.
+   *
+   * @param input the tensor it reads
+   * @param node the MatMul or Conv2D node
+   * @param numClasses its output units
+   * @param kernel its kernel variable
+   */
+  private record Classifier(String input, NodeDef node, long numClasses, String kernel) {}
 
-  /** The dense layer whose output (optionally plus a bias) is {@code logits}. */
-  private Dense denseBehind(String logits) {
-    String tensor = index.skipIdentities(logits);
-    NodeDef node = index.node(GraphIndex.nodeOf(tensor));
+  /** The dense layer or 1x1 convolution whose output (optionally plus a bias, then reshaped) is {@code logits}. */
+  private Classifier classifierBehind(String logits) {
+    NodeDef node = producer(skipShapeOps(logits));
+    if (node == null) {
+      return null;
+    }
     if (ADD_OPS.contains(node.getOp())) {
       for (String input : GraphIndex.dataInputs(node)) {
-        NodeDef candidate = index.node(GraphIndex.nodeOf(index.skipIdentities(input)));
-        if (candidate != null && candidate.getOp().equals("MatMul")) {
+        NodeDef candidate = producer(index.skipIdentities(input));
+        if (candidate != null && (candidate.getOp().equals("MatMul") || candidate.getOp().equals("Conv2D"))) {
           node = candidate;
           break;
         }
       }
     }
-    if (!node.getOp().equals("MatMul")) {
+    List<String> inputs = GraphIndex.dataInputs(node);
+    if (!(node.getOp().equals("MatMul") || node.getOp().equals("Conv2D")) || inputs.size() < 2) {
       return null;
     }
-    List<String> inputs = GraphIndex.dataInputs(node);
     String kernel = index.variableRead(inputs.get(1));
     if (kernel == null) {
       return null;
     }
-    boolean transposeA = node.getAttrMap().containsKey("transpose_a") && node.getAttrMap().get("transpose_a").getB();
-    if (transposeA) {
-      return null;
-    }
-    boolean transposeB = node.getAttrMap().containsKey("transpose_b") && node.getAttrMap().get("transpose_b").getB();
     long[] shape = index.node(kernel).getAttrMap().get("shape").getShape().getDimList().stream()
         .mapToLong(d -> d.getSize()).toArray();
-    return new Dense(inputs.get(0), shape, transposeB, kernel);
+    String features = inputs.get(0).contains(":") ? inputs.get(0) : inputs.get(0) + ":0";
+    if (node.getOp().equals("MatMul")) {
+      if (attr(node, "transpose_a") || shape.length != 2) {
+        return null;
+      }
+      return new Classifier(features, node, shape[attr(node, "transpose_b") ? 0 : 1], kernel);
+    }
+    Shape in = graph.outputOrThrow(features).shape();
+    boolean pointwise = shape.length == 4 && shape[0] == 1 && shape[1] == 1;
+    boolean onePosition = in.numDimensions() == 4 && in.size(1) == 1 && in.size(2) == 1;
+    return pointwise && onePosition ? new Classifier(features, node, shape[3], kernel) : null;
   }
 
-  private CutPoint userCut(String features, TensorSpec output, String logits, String activation) {
-    GraphOperation op = graph.operation(GraphIndex.nodeOf(features));
-    Shape shape = op.output(GraphIndex.indexOf(features)).shape();
-    if (shape.isUnknown() || shape.numDimensions() < 2) {
-      throw new GraftException("Cut tensor '" + features + "' has shape " + shape
-          + "; a head needs a batch of feature vectors [N, features] (or [N, ...] with known sizes).");
-    }
-    long size = 1;
-    for (int d = 1; d < shape.numDimensions(); d++) {
-      if (shape.size(d) < 0) {
-        throw new GraftException("Cut tensor '" + features + "' has shape " + shape
-            + " with an unknown size past the batch dimension; choose a tensor whose feature sizes are known.");
+  private NodeDef producer(String tensor) {
+    return index.node(GraphIndex.nodeOf(tensor));
+  }
+
+  private String skipShapeOps(String tensor) {
+    String current = tensor;
+    while (true) {
+      NodeDef node = producer(current);
+      if (node == null || !SHAPE_OPS.contains(node.getOp())) {
+        return current;
       }
-      size *= shape.size(d);
+      current = GraphIndex.dataInputs(node).get(0);
     }
-    Dense dense = denseBehind(logits);
-    int numClasses = dense == null ? 0 : (int) dense.kernelShape[dense.transposeB ? 0 : 1];
-    return new CutPoint(features, size, null, numClasses, activation, output.tensor(),
-        oldHeadVariables(features, output.tensor()));
+  }
+
+  private static boolean attr(NodeDef node, String name) {
+    return node.getAttrMap().containsKey(name) && node.getAttrMap().get(name).getB();
+  }
+
+  /**
+   * Where the old head starts: the classifier's input, or, when the classifier sits in a nested model whose other
+   * layers are hidden dense layers (Teachable Machine's head), the input of that nested model.
+   */
+  private String oldHeadInput(Classifier classifier) {
+    LayerMap.Layer classifierLayer = layerOf(classifier.node().getName());
+    if (classifierLayer == null || !classifierLayer.scope().contains("/")) {
+      return classifier.input();
+    }
+    String container = classifierLayer.scope().substring(0, classifierLayer.scope().lastIndexOf('/'));
+    boolean nested = layerMap().layers().stream().anyMatch(l -> !l.scope().startsWith(container + "/"));
+    String tensor = classifier.input();
+    boolean skipped = false;
+    while (nested) {
+      LayerMap.Layer layer = layerMap().producing(tensor);
+      if (layer == null || !layer.scope().startsWith(container + "/")) {
+        break;
+      }
+      String denseInput = denseInput(layer);
+      if (denseInput == null) {
+        return classifier.input();
+      }
+      tensor = denseInput;
+      skipped = true;
+    }
+    return skipped && layerMap().producing(tensor) != null ? tensor : classifier.input();
+  }
+
+  /** The input of the MatMul of a dense layer, or null when the layer is not one. */
+  private String denseInput(LayerMap.Layer layer) {
+    for (String name : index.order()) {
+      NodeDef node = index.node(name);
+      if (name.startsWith(layer.scope() + "/") && node.getOp().equals("MatMul")
+          && index.variableRead(GraphIndex.dataInputs(node).get(1)) != null) {
+        String input = GraphIndex.dataInputs(node).get(0);
+        return input.contains(":") ? input : input + ":0";
+      }
+    }
+    return null;
+  }
+
+  private LayerMap.Layer layerOf(String node) {
+    for (LayerMap.Layer layer : layerMap().layers()) {
+      if (node.startsWith(layer.scope() + "/")) {
+        return layer;
+      }
+    }
+    return null;
+  }
+
+  private CutPoint cutAt(String features, TensorSpec output, String logits, String activation, Classifier classifier) {
+    Shape shape = graph.operation(GraphIndex.nodeOf(features)).output(GraphIndex.indexOf(features)).shape();
+    long size;
+    try {
+      size = pooling.featureSize(shape);
+    } catch (IllegalArgumentException e) {
+      throw new GraftException("Cut tensor '" + features + "' cannot feed a head: " + e.getMessage(), e);
+    }
+    LayerMap.Layer layer = layerMap().producing(features);
+    return new CutPoint(features, size, logits, classifier == null ? 0 : (int) classifier.numClasses(), activation,
+        output.tensor(), oldHeadVariables(features, output.tensor()), layer == null ? null : layer.name(), pooling,
+        classifier == null ? null : classifier.input());
   }
 
   private String resolveCutAt(String cutAt) {
@@ -177,7 +317,7 @@ public final class HeadLocator {
     GraphOperation op = graph.operation(name);
     if (op == null || index.node(name) == null) {
       throw new GraftException("--cut-at names op '" + name + "', which the flattened graph lacks. Candidates: "
-          + candidates() + " (see 'graft inspect --ops' for every op).");
+          + candidates() + " (see 'graft inspect' for every layer).");
     }
     int output = GraphIndex.indexOf(cutAt);
     if (output >= op.numOutputs()) {
@@ -187,6 +327,10 @@ public final class HeadLocator {
   }
 
   private String layerOutput(String layer) {
+    LayerMap.Layer found = layerMap().find(layer);
+    if (found != null) {
+      return found.output();
+    }
     String output = layerOutput(index, layer);
     if (output == null) {
       throw new GraftException("--cut-layer '" + layer + "' names no layer of the model; layers: " + layerNames());
@@ -195,8 +339,8 @@ public final class HeadLocator {
   }
 
   /**
-   * The tensor a layer hands to the rest of the model: the last op under the layer's name that an op
-   * outside the layer reads; null when no op carries the layer's name.
+   * The tensor a layer hands to the rest of the model, found by the layer's name in op names: the last op under
+   * the name that an op outside the layer reads; null when no op carries the name.
    */
   public static String layerOutput(GraphIndex index, String layer) {
     String last = null;
@@ -222,21 +366,29 @@ public final class HeadLocator {
   }
 
   private List<String> layerNames() {
-    Set<String> layers = new LinkedHashSet<>();
+    if (!layerMap().layers().isEmpty()) {
+      return layerMap().layers().stream().map(LayerMap.Layer::name).toList();
+    }
+    Set<String> names = new LinkedHashSet<>();
     for (String name : index.order()) {
-      NodeDef node = index.node(name);
-      if (node.getOp().equals("VarHandleOp")) {
-        layers.add(name.contains("/") ? name.substring(0, name.lastIndexOf('/')) : name);
+      if (index.node(name).getOp().equals("VarHandleOp")) {
+        names.add(name.contains("/") ? name.substring(0, name.lastIndexOf('/')) : name);
       }
     }
-    return new ArrayList<>(layers);
+    return new ArrayList<>(names);
   }
 
-  /** Dense and pooling ops that make good cut points, nearest the output first. */
+  /** The layers nearest the output with their output shapes, or (for graphs without layer names) likely ops. */
   private List<String> candidates() {
     List<String> found = new ArrayList<>();
+    List<LayerMap.Layer> all = layerMap().layers();
+    for (int i = all.size() - 1; i >= 0 && found.size() < 8; i--) {
+      LayerMap.Layer layer = all.get(i);
+      found.add(layer.name() + " " + graph.outputOrThrow(layer.output()).shape().toString().replace(" ", ""));
+    }
     List<String> order = index.order();
-    for (int i = order.size() - 1; i >= 0 && found.size() < 8; i--) {
+    boolean layered = !found.isEmpty();
+    for (int i = order.size() - 1; i >= 0 && !layered && found.size() < 8; i--) {
       NodeDef node = index.node(order.get(i));
       if (Set.of("MatMul", "Mean", "AvgPool", "MaxPool", "Reshape", "Relu").contains(node.getOp())) {
         found.add(node.getName() + " (" + node.getOp() + ")");

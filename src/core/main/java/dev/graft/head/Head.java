@@ -5,6 +5,8 @@ import java.util.List;
 /**
  * A head added to a graph: its output tensors, its variables and the training-only inputs.
  *
+ * @param features the tensor the head's first dense layer reads, [N, features]: the cut tensor itself, or its pooled
+ *     or flattened form (what head-only training caches)
  * @param logits the logits tensor [N, classes]
  * @param probabilities the softmax tensor [N, classes]
  * @param variables names of the head's variables (kernels and biases, input to output)
@@ -13,8 +15,8 @@ import java.util.List;
  * @param scope the name scope of the head's ops ({@code graft_head}, or {@code graft_head_2} when a
  *     model retrained before already holds one)
  */
-public record Head(String logits, String probabilities, List<String> variables, String dropoutRate, String dropoutSeed,
-    String scope) {
+public record Head(String features, String logits, String probabilities, List<String> variables, String dropoutRate,
+    String dropoutSeed, String scope) {
 
   /** Name scope of the first head added to a graph; later ones take {@code graft_head_2}, {@code _3}... */
   public static final String SCOPE = "graft_head";

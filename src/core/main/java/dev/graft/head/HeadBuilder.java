@@ -1,5 +1,7 @@
 package dev.graft.head;
 
+import dev.graft.graph.CutPoint;
+import dev.graft.graph.Pooling;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -37,7 +39,17 @@ public final class HeadBuilder {
    * @param featureSize elements per example of the feature tensor
    */
   public static Head build(Graph graph, String features, long featureSize, HeadSpec spec, Mode mode) {
-    return build(graph, features, featureSize, spec, mode, freeScope(graph));
+    return build(graph, features, Pooling.FLATTEN, spec, mode, freeScope(graph));
+  }
+
+  /** Adds the head's ops at {@code cut}: its feature tensor, pooled as the cut says, feeds the dense layers. */
+  public static Head build(Graph graph, CutPoint cut, HeadSpec spec, Mode mode) {
+    return build(graph, cut.features(), cut.pooling(), spec, mode, freeScope(graph));
+  }
+
+  /** Adds the head's ops at {@code cut} under {@code scope}, which no op of the graph may use yet. */
+  public static Head build(Graph graph, CutPoint cut, HeadSpec spec, Mode mode, String scope) {
+    return build(graph, cut.features(), cut.pooling(), spec, mode, scope);
   }
 
   /** The first of {@code graft_head}, {@code graft_head_2}, ... that no op of the graph uses. */
@@ -54,14 +66,21 @@ public final class HeadBuilder {
     return scope;
   }
 
-  /** Adds the head's ops under {@code scope}, which no op of the graph may use yet. */
+  /** Adds the head's ops under {@code scope}, which no op of the graph may use yet; the features are flattened. */
   public static Head build(Graph graph, String features, long featureSize, HeadSpec spec, Mode mode, String scope) {
+    return build(graph, features, Pooling.FLATTEN, spec, mode, scope);
+  }
+
+  /**
+   * Adds the head's ops under {@code scope}: {@code pooling} makes one vector per example of {@code features} (a
+   * vector tensor is read as it is), then dropout, hidden layers and the classifier follow.
+   */
+  public static Head build(Graph graph, String features, Pooling pooling, HeadSpec spec, Mode mode, String scope) {
     Ops tf = Ops.create(graph).withSubScope(scope);
     Output<TFloat32> input = graph.outputOrThrow(features).expect(TFloat32.class);
-    Operand<TFloat32> x = input;
-    if (input.shape().numDimensions() != 2) {
-      x = tf.withName("flatten").reshape(x, tf.constant(new long[] {-1, featureSize}));
-    }
+    long featureSize = pooling.featureSize(input.shape());
+    Operand<TFloat32> x = pooling.apply(tf, input);
+    String pooled = name(x);
     Operand<TFloat32> rate = null;
     Operand<TInt64> seed = null;
     if (mode == Mode.TRAIN && spec.dropout() > 0) {
@@ -91,8 +110,12 @@ public final class HeadBuilder {
     }
     Operand<TFloat32> logits = tf.withName("logits").identity(x);
     Operand<TFloat32> probabilities = tf.withName("probabilities").nn.softmax(logits);
-    return new Head(logits.asOutput().name(), probabilities.asOutput().name(), variables,
+    return new Head(pooled, logits.asOutput().name(), probabilities.asOutput().name(), variables,
         rate == null ? null : rate.asOutput().op().name(), seed == null ? null : seed.asOutput().op().name(), scope);
+  }
+
+  private static String name(Operand<TFloat32> x) {
+    return x.asOutput().op().name() + ":" + x.asOutput().index();
   }
 
   private static Operand<TFloat32> dropout(Ops tf, Operand<TFloat32> x, Operand<TFloat32> rate, Operand<TInt64> seed) {

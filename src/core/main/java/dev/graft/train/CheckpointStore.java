@@ -29,11 +29,10 @@ final class CheckpointStore {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /**
-   * The loop's state after {@code epochsDone} epochs.
-   *
-   * @param stoppedEarly whether early stopping ended the run after {@code epochsDone} epochs
+   * The loop's state after {@code epochsDone} epochs, in phase {@code phase} of the plan, which began after epoch
+   * {@code phaseStart}.
    */
-  record State(int epochsDone, List<EpochMetrics> history, double best, int bestEpoch, boolean stoppedEarly) {}
+  record State(int epochsDone, List<EpochMetrics> history, double best, int bestEpoch, int phase, int phaseStart) {}
 
   private final Path dir;
   private final Map<String, String> run;

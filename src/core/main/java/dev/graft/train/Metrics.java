@@ -60,6 +60,20 @@ public final class Metrics {
     return count == 0 ? Double.NaN : (double) correct / count;
   }
 
+  /** Mean recall over the classes present: accuracy that an imbalanced data set cannot inflate. */
+  public double balancedAccuracy() {
+    double sum = 0;
+    int present = 0;
+    for (int c = 0; c < numClasses; c++) {
+      double r = recall(c);
+      if (!Double.isNaN(r)) {
+        sum += r;
+        present++;
+      }
+    }
+    return present == 0 ? Double.NaN : sum / present;
+  }
+
   /** Fraction whose true class is among the {@link #topK()} most probable. */
   public double topKAccuracy() {
     return count == 0 ? Double.NaN : (double) correctTopK / count;

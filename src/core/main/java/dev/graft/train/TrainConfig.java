@@ -6,8 +6,14 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * How a run trains: epochs, batches, optimizer, schedule, what is frozen, regularisation,
+ * How a run trains: epochs, batches, optimizer, schedule, what is frozen, the fine-tuning recipe, regularisation,
  * early stopping, checkpoints and the one seed that reaches every initializer, shuffle and dropout.
+ *
+ * <p>Epochs, the warm-up and the patience default to {@link #AUTO}: {@link TrainPlan} resolves them from the
+ * number of optimizer steps an epoch makes, so a small data set still gets enough steps. A fine-tuning policy
+ * ({@code last:N}, {@code all}) then starts with a frozen warm-up of the new head at {@code learningRate}, and
+ * unfreezes at {@code fineTuneLr} (the backbone at {@code fineTuneLr * backboneLrMult}); the best epoch of both
+ * phases is kept, so a fine-tuned run never ends below its warm-up.
  *
  * <pre>{@code
  * TrainConfig config = TrainConfig.builder().setEpochs(5).optFreeze(FreezePolicy.last(2)).optSeed(7).build();
@@ -17,7 +23,10 @@ public record TrainConfig(int epochs, int batchSize, float learningRate, Optimiz
     FreezePolicy freeze, int unfreezeEvery, float backboneLrMult, float labelSmoothing, float[] classWeights,
     long seed, int patience, String monitor, boolean featureCache, int topK, Augmentation augmentation,
     Path checkpointDir, boolean resume, boolean batchNormTraining, float batchNormMomentum, boolean skipBad,
-    int prefetch, List<TrainingListener> listeners) {
+    int prefetch, List<TrainingListener> listeners, int warmupEpochs, float fineTuneLr, long cacheMemory) {
+
+  /** A value that {@link TrainPlan} chooses from the data: epochs, warm-up epochs, patience. */
+  public static final int AUTO = -1;
 
   /** The most epochs a run takes. */
   public static final int MAX_EPOCHS = 1_000_000;
@@ -27,8 +36,20 @@ public record TrainConfig(int epochs, int batchSize, float learningRate, Optimiz
   public static final int MAX_PREFETCH = 64;
 
   public TrainConfig {
-    if (epochs < 1 || epochs > MAX_EPOCHS) {
-      throw new IllegalArgumentException("--epochs must be between 1 and " + MAX_EPOCHS + ", got " + epochs);
+    if ((epochs < 1 || epochs > MAX_EPOCHS) && epochs != AUTO) {
+      throw new IllegalArgumentException("--epochs must be between 1 and " + MAX_EPOCHS + " (or auto), got " + epochs);
+    }
+    if (warmupEpochs < 0 && warmupEpochs != AUTO) {
+      throw new IllegalArgumentException("--warmup-epochs must be >= 0 (0 = no warm-up) or auto, got " + warmupEpochs);
+    }
+    if (patience < 0 && patience != AUTO) {
+      throw new IllegalArgumentException("--patience must be >= 0 (0 = no early stopping) or auto, got " + patience);
+    }
+    if (!(fineTuneLr > 0) || Float.isInfinite(fineTuneLr)) {
+      throw new IllegalArgumentException("--fine-tune-lr must be a positive number, got " + fineTuneLr);
+    }
+    if (cacheMemory < 0) {
+      throw new IllegalArgumentException("--cache-memory must be >= 0 bytes, got " + cacheMemory);
     }
     if (batchSize < 1 || batchSize > MAX_BATCH_SIZE) {
       throw new IllegalArgumentException("--batch-size must be between 1 and " + MAX_BATCH_SIZE + ", got " + batchSize);
@@ -112,6 +133,8 @@ public record TrainConfig(int epochs, int batchSize, float learningRate, Optimiz
     key.put("class-weights", classWeights == null ? "none" : java.util.Arrays.toString(classWeights));
     key.put("seed", Long.toString(seed));
     key.put("patience", Integer.toString(patience));
+    key.put("warmup-epochs", Integer.toString(warmupEpochs));
+    key.put("fine-tune-lr", Float.toString(fineTuneLr));
     key.put("monitor", monitor);
     key.put("no-cache", Boolean.toString(!featureCache));
     key.put("augmentation", augmentation == null || augmentation.isNone() ? "none" : augmentation.toString());
@@ -120,14 +143,18 @@ public record TrainConfig(int epochs, int batchSize, float learningRate, Optimiz
     return key;
   }
 
-  /** A builder with the defaults: 5 epochs, batch 64, Adam at 1e-3, head only, seed 42. */
+  /**
+   * A builder with the defaults: epochs, warm-up and patience {@link #AUTO}, batch 64, Adam at 1e-3, head only,
+   * fine-tuning at 1e-5 after the warm-up, seed 42, features cached in memory up to a quarter of the heap (at most
+   * 256 MB) and in a memory-mapped file beyond.
+   */
   public static Builder builder() {
     return new Builder();
   }
 
   /** Builds a {@link TrainConfig}. */
   public static final class Builder {
-    private int epochs = 5;
+    private int epochs = AUTO;
     private int batchSize = 64;
     private float learningRate = 1e-3f;
     private OptimizerSpec optimizer = OptimizerSpec.adam();
@@ -138,7 +165,10 @@ public record TrainConfig(int epochs, int batchSize, float learningRate, Optimiz
     private float labelSmoothing;
     private float[] classWeights;
     private long seed = 42;
-    private int patience;
+    private int patience = AUTO;
+    private int warmupEpochs = AUTO;
+    private float fineTuneLr = 1e-5f;
+    private long cacheMemory = Math.min(256L << 20, Runtime.getRuntime().maxMemory() / 4);
     private String monitor = "val_accuracy";
     private boolean featureCache = true;
     private int topK = 3;
@@ -209,9 +239,33 @@ public record TrainConfig(int epochs, int batchSize, float learningRate, Optimiz
       return this;
     }
 
-    /** Stop after {@code epochs} epochs without improvement of the monitored metric (0 = never). */
+    /**
+     * Stop a phase after {@code epochs} epochs without improvement of the monitored metric (0 = never;
+     * {@link #AUTO}, the default: see {@link TrainPlan}).
+     */
     public Builder optPatience(int epochs) {
       this.patience = epochs;
+      return this;
+    }
+
+    /**
+     * Epochs of head-only training before a fine-tuning policy unfreezes the backbone (0 = unfreeze from the first
+     * step; {@link #AUTO}, the default: until the head's validation score stops improving, see {@link TrainPlan}).
+     */
+    public Builder optWarmupEpochs(int epochs) {
+      this.warmupEpochs = epochs;
+      return this;
+    }
+
+    /** Learning rate of head and backbone once the warm-up is over (default 1e-5). */
+    public Builder optFineTuneLr(float lr) {
+      this.fineTuneLr = lr;
+      return this;
+    }
+
+    /** Bytes of cached features kept on the Java heap; beyond, they go to a memory-mapped temporary file. */
+    public Builder optCacheMemory(long bytes) {
+      this.cacheMemory = bytes;
       return this;
     }
 
@@ -284,7 +338,8 @@ public record TrainConfig(int epochs, int batchSize, float learningRate, Optimiz
     public TrainConfig build() {
       return new TrainConfig(epochs, batchSize, learningRate, optimizer, schedule, freeze, unfreezeEvery,
           backboneLrMult, labelSmoothing, classWeights, seed, patience, monitor, featureCache, topK, augmentation,
-          checkpointDir, resume, batchNormTraining, batchNormMomentum, skipBad, prefetch, listeners);
+          checkpointDir, resume, batchNormTraining, batchNormMomentum, skipBad, prefetch, listeners, warmupEpochs,
+          fineTuneLr, cacheMemory);
     }
   }
 }

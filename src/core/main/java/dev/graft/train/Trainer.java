@@ -1,61 +1,44 @@
 package dev.graft.train;
 
 import dev.graft.error.GraftException;
-import dev.graft.data.Batch;
-import dev.graft.data.BatchIterator;
 import dev.graft.data.BatchStream;
 import dev.graft.data.LabeledData;
+import dev.graft.data.Preprocessing;
+import dev.graft.feature.Featurizer;
+import dev.graft.graph.Pooling;
 import dev.graft.graph.VariableSnapshot;
 import dev.graft.head.HeadBuilder;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tensorflow.GraphOperation;
-import org.tensorflow.Output;
-import org.tensorflow.Result;
 import org.tensorflow.Session;
-import org.tensorflow.Tensor;
-import org.tensorflow.proto.DeviceStepStats;
-import org.tensorflow.proto.NodeExecStats;
-import org.tensorflow.proto.RunMetadata;
-import org.tensorflow.proto.RunOptions;
 import org.tensorflow.proto.StepStats;
-import org.tensorflow.types.TBool;
-import org.tensorflow.types.TFloat32;
-import org.tensorflow.types.TInt64;
 
 /**
- * Trains a new head, and the backbone variables a {@link FreezePolicy} unfreezes, on labelled data.
+ * Trains a new head, and the backbone variables a {@link FreezePolicy} unfreezes, on labelled data, in the phases
+ * of a {@link TrainPlan}: head-only training, or a frozen warm-up of the head followed by fine-tuning.
  *
- * <p>When the backbone is wholly frozen and no augmentation is on, the backbone runs once per example
- * and later epochs train the head on the cached features. Frozen variables get no update op and stay
- * bit-identical.
+ * <p>While the backbone is wholly frozen and no augmentation is on, the backbone runs once per example and the
+ * head trains on the cached features. Frozen variables get no update op and stay bit-identical. With validation
+ * data the model ends on the best epoch's weights over all phases, so fine-tuning never ends below the warm-up.
  */
 public final class Trainer {
 
   private static final Logger log = LoggerFactory.getLogger(Trainer.class);
   private static final int EVAL_BATCH = 256;
-  /** The first step's options: TensorFlow records which device ran each op (no GPU profiler needed). */
-  private static final RunOptions TRACE =
-      RunOptions.newBuilder().setTraceLevel(RunOptions.TraceLevel.SOFTWARE_TRACE).build();
-  private static final Pattern DEVICE = Pattern.compile("device:([A-Za-z_]+:\\d+)");
 
   private final TrainTarget target;
   private final TrainConfig config;
   private final TrainingGraph ops;
   private final Set<String> headVariables;
   private final CheckpointStore checkpoints;
-  private float[] probabilityBuffer = new float[0];
-  /** The devices the first training step ran on; null until it ran. */
-  private List<String> devices;
+  private final EpochLoop loop;
 
   private Trainer(TrainTarget target, TrainConfig config, Map<String, String> dataKey) {
     this.target = target;
@@ -79,6 +62,7 @@ public final class Trainer {
     this.checkpoints = config.checkpointDir() == null ? null
         : new CheckpointStore(target.graph(), config.checkpointDir(), trainedVariables(reads.keySet()),
             runKey(dataKey));
+    this.loop = new EpochLoop(target, config, ops);
   }
 
   /** The options a resumed run must share with the interrupted one: the config's, the target's and the data sizes. */
@@ -126,125 +110,172 @@ public final class Trainer {
     return new Trainer(target, config, data).run(train, validation);
   }
 
+  /** The devices that ran ops in {@code stats}, as {@code TYPE:index}, busiest (most op time) first. */
+  static List<String> devicesOf(StepStats stats) {
+    return EpochLoop.devicesOf(stats);
+  }
+
+  /** Where the run stands: what the epochs so far measured and the best of them. */
+  private static final class Progress implements AutoCloseable {
+    final List<EpochMetrics> history = new ArrayList<>();
+    double best = Double.NaN;
+    int bestEpoch;
+    VariableSnapshot bestWeights;
+    int phase;
+    int phaseStart;
+
+    void keepBest(VariableSnapshot weights) {
+      if (bestWeights != null) {
+        bestWeights.close();
+      }
+      bestWeights = weights;
+    }
+
+    @Override
+    public void close() {
+      keepBest(null);
+    }
+  }
+
   private TrainResult run(LabeledData train, LabeledData validation) {
     Session session = target.session();
     session.run(ops.initSlots);
     HeadBuilder.initialize(target.graph(), session, target.head(), config.seed(), target.io());
+    TrainPlan plan = TrainPlan.of(config, train.size(), validation != null);
     boolean cutAtInput = tensorName(target.features()).equals(tensorName(target.input()));
-    boolean cache = config.featureCache() && config.freeze().kind() == FreezePolicy.Kind.HEAD
-        && config.augmentation() == null && !cutAtInput
+    boolean cacheable = config.featureCache() && config.augmentation() == null && !cutAtInput
         && FeatureCache.fits(train.size() + (validation == null ? 0 : validation.size()), target.featureSize());
-    String feedName = cache ? target.features() : target.input();
-    long cacheStart = System.nanoTime();
-    LabeledData trainData = cache ? features(train) : train;
-    LabeledData valData = validation == null ? null : cache ? features(validation) : validation;
-    // The backbone's one pass over the data belongs to the first epoch's cost.
-    double cacheSeconds = (System.nanoTime() - cacheStart) / 1e9;
-
-    List<EpochMetrics> history = new ArrayList<>();
-    int startEpoch = 0;
-    double best = Double.NaN;
-    int bestEpoch = 0;
-    VariableSnapshot bestWeights = null;
-    boolean stoppedEarly = false;
-    if (checkpoints != null && config.resume()) {
-      CheckpointStore.State state = checkpoints.resume(session);
-      startEpoch = state.epochsDone();
-      history.addAll(state.history());
-      best = state.best();
-      bestEpoch = state.bestEpoch();
-      stoppedEarly = state.stoppedEarly();
-      if (bestEpoch > 0 && bestEpoch == startEpoch) {
-        // The last epoch done was the best so far: its weights are the ones just restored.
-        bestWeights = target.io().read(session, new ArrayList<>(allTrainable()));
-      } else if (bestEpoch > 0 && bestEpoch < startEpoch && checkpoints.restoreBest(session)) {
-        // The best epoch came before the interruption: hold its weights as an uninterrupted run would.
-        bestWeights = target.io().read(session, new ArrayList<>(allTrainable()));
-        try {
-          checkpoints.restoreLatest(session);
-        } catch (RuntimeException e) {
-          bestWeights.close();
-          throw e;
+    try (Progress progress = new Progress(); Cached cached = new Cached(train, validation)) {
+      resume(progress);
+      config.listeners().forEach(l -> l.onTrainStart(plan.totalEpochs(), plan.stepsPerEpoch()));
+      boolean stoppedEarly = false;
+      boolean usedCache = false;
+      int warmupEpochs = 0;
+      int skipped = 0;
+      String lastFeed = target.input();
+      for (int p = progress.phase; p < plan.phases().size(); p++) {
+        TrainPlan.Phase phase = plan.phases().get(p);
+        boolean resuming = p == progress.phase && progress.history.size() > progress.phaseStart;
+        if (!resuming) {
+          startPhase(progress, phase, p);
+        }
+        boolean cache = cacheable && phase.freeze().kind() == FreezePolicy.Kind.HEAD;
+        double cacheSeconds = 0;
+        LabeledData trainData = train;
+        LabeledData valData = validation;
+        if (cache) {
+          long start = System.nanoTime();
+          trainData = cached.train();
+          valData = validation == null ? null : cached.validation();
+          cacheSeconds = (System.nanoTime() - start) / 1e9;
+          usedCache = true;
+        }
+        String feed = cache ? target.features() : target.input();
+        lastFeed = feed;
+        config.listeners().forEach(l -> l.onPhaseStart(phase, progress.history.size() + 1));
+        try (BatchStream stream = trainStream(trainData, cache);
+            BatchStream valStream = valData == null ? null : evalStream(valData)) {
+          stoppedEarly = runPhase(progress, phase, p, plan, stream, feed, valStream, cacheSeconds, valData != null);
+          skipped = train.size() - trainData.size() + stream.skipped();
+        }
+        if (phase.name().equals("warm-up")) {
+          warmupEpochs = progress.history.size() - progress.phaseStart;
         }
       }
-      log.info("Resumed from {} after epoch {}", config.checkpointDir(), startEpoch);
-    } else if (checkpoints != null) {
-      checkpoints.start();
-    }
-    try (BatchStream stream = BatchStream.builder().setData(trainData).setBatchSize(config.batchSize())
-        .optSkipBad(config.skipBad()).optPrefetch(config.prefetch())
-        .optSeed(config.seed()).optShuffle(true).optAugmentation(cache ? null : config.augmentation()).build();
-        BatchStream valStream = valData == null ? null : evalStream(valData)) {
-      long stepsPerEpoch = stream.batchesPerEpoch();
-      long totalSteps = stepsPerEpoch * config.epochs();
-      config.listeners().forEach(l -> l.onTrainStart(config.epochs(), (int) stepsPerEpoch));
-      int sinceBest = bestEpoch > 0 ? startEpoch - bestEpoch : 0;
-      for (int epoch = startEpoch; epoch < config.epochs() && !stoppedEarly; epoch++) {
-        Set<String> trained = new LinkedHashSet<>(headVariables);
-        trained.addAll(config.freeze().selectAt(epoch, config.unfreezeEvery(), target.layers(), target.layerVariables()));
-        EpochMetrics metrics = runEpoch(stream, epoch, trained, feedName, valStream, stepsPerEpoch, totalSteps,
-            epoch == 0 ? cacheSeconds : 0);
-        history.add(metrics);
-        double score = config.monitor().equals("val_loss") ? -metrics.valLoss() : metrics.valAccuracy();
-        if (valData != null && (Double.isNaN(best) || score > best)) {
-          best = score;
-          bestEpoch = epoch + 1;
-          sinceBest = 0;
-          if (bestWeights != null) {
-            bestWeights.close();
-          }
-          bestWeights = target.io().read(session, new ArrayList<>(allTrainable()));
-        } else {
-          sinceBest++;
+      if (progress.bestWeights != null && progress.bestEpoch != progress.history.size()) {
+        target.io().assign(session, progress.bestWeights);
+      }
+      int bestEpoch = validation == null ? progress.history.size() : progress.bestEpoch;
+      Metrics finalMetrics = null;
+      if (validation != null) {
+        boolean cachedFeed = !lastFeed.equals(target.input());
+        try (BatchStream valStream = evalStream(cachedFeed ? cached.validation() : validation)) {
+          finalMetrics = loop.evaluate(valStream, lastFeed);
         }
-        stoppedEarly = config.patience() > 0 && sinceBest >= config.patience() && epoch + 1 < config.epochs();
-        if (checkpoints != null) {
-          checkpoints.save(session, new CheckpointStore.State(epoch + 1, history, best, bestEpoch, stoppedEarly));
-        }
-        config.listeners().forEach(l -> l.onEpochEnd(metrics));
       }
-      if (bestWeights != null && bestEpoch != history.size()) {
-        target.io().assign(session, bestWeights);
-      }
-      if (valData == null) {
-        bestEpoch = history.size();
-      }
-      Metrics finalMetrics = valStream == null ? null : evaluate(valStream, feedName);
-      TrainResult result = new TrainResult(List.copyOf(history), bestEpoch, stoppedEarly, finalMetrics, cache,
-          train.size() - trainData.size() + stream.skipped(), devices == null ? List.of() : devices);
+      TrainResult result = new TrainResult(List.copyOf(progress.history), bestEpoch, stoppedEarly, finalMetrics,
+          usedCache, skipped, loop.devices(), plan, warmupEpochs);
       config.listeners().forEach(l -> l.onTrainEnd(result));
       return result;
-    } finally {
-      if (bestWeights != null) {
-        bestWeights.close();
-      }
     }
   }
 
-  /** The devices that ran ops in {@code stats}, as {@code TYPE:index}, busiest (most op time) first. */
-  static List<String> devicesOf(StepStats stats) {
-    if (stats == null) {
-      return List.of();
+  /** Restores the checkpoint's variables and progress when resuming from one. */
+  private void resume(Progress progress) {
+    if (checkpoints != null && !config.resume()) {
+      checkpoints.start();
     }
-    Map<String, Long> busy = new LinkedHashMap<>();
-    for (DeviceStepStats device : stats.getDevStatsList()) {
-      Matcher m = DEVICE.matcher(device.getDevice());
-      if (!m.find() || device.getNodeStatsCount() == 0) {
-        continue;
-      }
-      long micros = 1;
-      for (NodeExecStats node : device.getNodeStatsList()) {
-        micros += node.getAllEndRelMicros();
-      }
-      busy.merge(m.group(1).toUpperCase(Locale.ROOT), micros, Long::sum);
+    if (checkpoints == null || !config.resume()) {
+      return;
     }
-    return busy.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed())
-        .map(Map.Entry::getKey).toList();
+    Session session = target.session();
+    CheckpointStore.State state = checkpoints.resume(session);
+    progress.history.addAll(state.history());
+    progress.best = state.best();
+    progress.bestEpoch = state.bestEpoch();
+    progress.phase = state.phase();
+    progress.phaseStart = state.phaseStart();
+    int done = state.epochsDone();
+    if (progress.bestEpoch > 0 && progress.bestEpoch == done) {
+      // The last epoch done was the best so far: its weights are the ones just restored.
+      progress.keepBest(target.io().read(session, new ArrayList<>(allTrainable())));
+    } else if (progress.bestEpoch > 0 && progress.bestEpoch < done && checkpoints.restoreBest(session)) {
+      // The best epoch came before the interruption: hold its weights as an uninterrupted run would.
+      progress.keepBest(target.io().read(session, new ArrayList<>(allTrainable())));
+      checkpoints.restoreLatest(session);
+    }
+    log.info("Resumed from {} after epoch {}", config.checkpointDir(), done);
   }
 
-  /** The output {@code ref} names: {@code op:index}, or {@code op} for its first output. */
-  private Output<?> output(String ref) {
-    return target.graph().outputOrThrow(ref);
+  /**
+   * Begins phase {@code index}: a later phase starts from the best weights so far (the warm-up's best head), and
+   * with a fresh optimizer when the phase asks for one.
+   */
+  private void startPhase(Progress progress, TrainPlan.Phase phase, int index) {
+    progress.phase = index;
+    progress.phaseStart = progress.history.size();
+    if (index == 0) {
+      return;
+    }
+    if (progress.bestWeights != null && progress.bestEpoch != progress.history.size()) {
+      target.io().assign(target.session(), progress.bestWeights);
+    }
+    if (phase.freshOptimizer()) {
+      target.session().run(ops.initSlots);
+    }
+  }
+
+  /** Runs the epochs of one phase; returns whether early stopping ended it before its last epoch. */
+  private boolean runPhase(Progress progress, TrainPlan.Phase phase, int index, TrainPlan plan, BatchStream stream,
+      String feed, BatchStream valStream, double extraSeconds, boolean validated) {
+    long stepsPerEpoch = stream.batchesPerEpoch();
+    double extra = extraSeconds;
+    for (int e = progress.history.size() - progress.phaseStart; e < phase.epochs(); e++) {
+      int sinceBest = progress.history.size() - Math.max(progress.bestEpoch, progress.phaseStart);
+      if (validated && phase.patience() > 0 && sinceBest >= phase.patience()) {
+        return true;
+      }
+      int epoch = progress.history.size();
+      Set<String> trained = new LinkedHashSet<>(headVariables);
+      trained.addAll(phase.freeze().selectAt(e, config.unfreezeEvery(), target.layers(), target.layerVariables()));
+      EpochLoop.Position at = new EpochLoop.Position(epoch, e * stepsPerEpoch, phase.epochs() * stepsPerEpoch,
+          stepsPerEpoch, phase);
+      EpochMetrics metrics = loop.run(stream, at, trained, feed, valStream, extra);
+      extra = 0;
+      progress.history.add(metrics);
+      double score = config.monitor().equals("val_loss") ? -metrics.valLoss() : metrics.valAccuracy();
+      if (validated && (Double.isNaN(progress.best) || score > progress.best)) {
+        progress.best = score;
+        progress.bestEpoch = epoch + 1;
+        progress.keepBest(target.io().read(target.session(), new ArrayList<>(allTrainable())));
+      }
+      if (checkpoints != null) {
+        checkpoints.save(target.session(), new CheckpointStore.State(epoch + 1, progress.history, progress.best,
+            progress.bestEpoch, index, progress.phaseStart));
+      }
+      config.listeners().forEach(l -> l.onEpochEnd(metrics));
+    }
+    return false;
   }
 
   private static String tensorName(String ref) {
@@ -258,201 +289,70 @@ public final class Trainer {
     return all;
   }
 
-  private EpochMetrics runEpoch(BatchStream stream, int epoch, Set<String> trained, String feedName,
-      BatchStream valStream, long stepsPerEpoch, long totalSteps, double extraSeconds) {
-    long start = System.nanoTime() - (long) (extraSeconds * 1e9);
-    String step = ops.stepTarget(trained, target.stateUpdates());
-    config.listeners().forEach(l -> l.onEpochStart(epoch + 1));
-    double lossSum = 0;
-    long correct = 0;
-    long seen = 0;
-    float lr = 0;
-    int batchIndex = 0;
-    long globalStep = epoch * stepsPerEpoch;
-    // Feeds and fetches resolved once: a step then parses no names.
-    Output<?> feed = output(feedName);
-    Output<?> labels = output(ops.labels);
-    Output<?> lrHead = output(ops.lrHead);
-    Output<?> lrBackbone = output(ops.lrBackbone);
-    Output<?> beta1Power = output(ops.beta1Power);
-    Output<?> beta2Power = output(ops.beta2Power);
-    Output<?> trainingFlag = target.trainingFlag() == null ? null : output(target.trainingFlag());
-    Output<?> dropoutRate = target.head().dropoutRate() == null ? null : output(target.head().dropoutRate());
-    Output<?> dropoutSeed = target.head().dropoutRate() == null ? null : output(target.head().dropoutSeed());
-    Output<?> loss = output(ops.loss);
-    Output<?> probabilities = output(target.head().probabilities());
-    GraphOperation stepOp = target.graph().operationOrThrow(step);
-    // Adam's bias corrections (fed every step; other optimizers ignore them)
-    double beta1 = config.optimizer().moments().map(OptimizerSpec.Adam::beta1).orElse(0f);
-    double beta2 = config.optimizer().moments().map(OptimizerSpec.Adam::beta2).orElse(0f);
-    try (BatchIterator batches = stream.epoch(epoch); StepScalars scalars = new StepScalars(config.seed())) {
-      while (batches.hasNext()) {
-        try (Batch batch = batches.next()) {
-          lr = (float) (config.learningRate() * config.schedule().factor(globalStep, totalSteps, stepsPerEpoch));
-          long t = globalStep + 1;
-          scalars.set(lr, (float) (lr * config.backboneLrMult()), (float) Math.pow(beta1, t), (float) Math.pow(beta2, t),
-              target.head().dropoutRate() == null ? 0 : dropout(),
-              globalStep);
-          Session.Runner runner = target.session().runner()
-              .feed(feed, batch.features()).feed(labels, batch.labels())
-              .feed(lrHead, scalars.lrHead).feed(lrBackbone, scalars.lrBackbone)
-              .feed(beta1Power, scalars.beta1Power).feed(beta2Power, scalars.beta2Power);
-          if (trainingFlag != null) {
-            runner.feed(trainingFlag, scalars.training);
-          }
-          if (dropoutRate != null) {
-            runner.feed(dropoutRate, scalars.dropoutRate).feed(dropoutSeed, scalars.dropoutSeed);
-          }
-          runner.fetch(loss).fetch(probabilities).addTarget(stepOp);
-          boolean trace = devices == null;
-          if (trace) {
-            runner.setOptions(TRACE);
-          }
-          try (Result result = trace ? runner.runAndFetchMetadata() : runner.run()) {
-            if (trace) {
-              devices = devicesOf(result.getMetadata().map(RunMetadata::getStepStats).orElse(null));
-              log.info("Training runs on {}", devices.isEmpty() ? "a device TensorFlow did not name" : devices);
-            }
-            float lossValue = ((TFloat32) result.get(0)).getFloat();
-            if (!Float.isFinite(lossValue)) {
-              throw new GraftException("The training loss became " + lossValue + " at epoch " + (epoch + 1) + ", batch "
-                  + (batchIndex + 1) + ". Training stopped; the weights are no longer usable. Lower --lr (now "
-                  + config.learningRate() + "), check the data for NaN values, or use --label-smoothing.");
-            }
-            int n = batch.size();
-            lossSum += (double) lossValue * n;
-            correct += correctCount(result.get(1), batch, n);
-            seen += n;
-          }
-          batchIndex++;
-          globalStep++;
-          final int b = batchIndex;
-          final double runningLoss = lossSum / seen;
-          final double runningAcc = (double) correct / seen;
-          final long examples = seen;
-          config.listeners().forEach(l -> l.onBatchEnd(epoch + 1, b, (int) examples, runningLoss, runningAcc));
-        }
-      }
-    }
-    if (seen == 0) {
-      throw new GraftException("No training example of epoch " + (epoch + 1) + " could be read: every one was "
-          + "skipped as unreadable. Check --data, or run without --skip-bad to see the first error.");
-    }
-    double trainSeconds = (System.nanoTime() - start) / 1e9;
-    Metrics val = valStream == null ? null : evaluate(valStream, feedName);
-    double seconds = (System.nanoTime() - start) / 1e9;
-    return new EpochMetrics(epoch + 1, lossSum / seen, (double) correct / seen,
-        val == null ? Double.NaN : val.loss(), val == null ? Double.NaN : val.accuracy(),
-        val == null ? Double.NaN : val.topKAccuracy(), lr, seconds, seen / trainSeconds, trained.size());
-  }
-
-  private float dropout() {
-    return target.dropout();
+  private BatchStream trainStream(LabeledData data, boolean cached) {
+    return BatchStream.builder().setData(data).setBatchSize(config.batchSize()).optSkipBad(config.skipBad())
+        .optPrefetch(config.prefetch()).optSeed(config.seed()).optShuffle(true)
+        .optAugmentation(cached ? null : config.augmentation()).build();
   }
 
   /**
-   * The scalars every training step feeds, made once per epoch and rewritten in place before each step: a step
-   * then allocates no tensors beyond its batch, and a long run makes little garbage.
+   * The stream that evaluates {@code data}: in order, one for the whole phase, in batches of 256 small examples or
+   * about 40 MB of images.
    */
-  private static final class StepScalars implements AutoCloseable {
-    final TFloat32 lrHead = TFloat32.scalarOf(0);
-    final TFloat32 lrBackbone = TFloat32.scalarOf(0);
-    final TFloat32 beta1Power = TFloat32.scalarOf(0);
-    final TFloat32 beta2Power = TFloat32.scalarOf(0);
-    final TFloat32 dropoutRate = TFloat32.scalarOf(0);
-    /** The stateless dropout's seed: the run's seed and the global step. */
-    final TInt64 dropoutSeed;
-    final TBool training = TBool.scalarOf(true);
+  private BatchStream evalStream(LabeledData data) {
+    return BatchStream.builder().setData(data).setBatchSize(Math.min(EVAL_BATCH, Featurizer.batchSize(data)))
+        .optShuffle(false).optSkipBad(config.skipBad()).build();
+  }
 
-    StepScalars(long seed) {
-      dropoutSeed = TInt64.vectorOf(seed, 0);
+  /**
+   * The backbone features of the training and validation data, each computed in one pass the first time a phase
+   * asks for it, and released (a mapped cache's file deleted) when the run ends.
+   */
+  private final class Cached implements AutoCloseable {
+    private final LabeledData train;
+    private final LabeledData validation;
+    private final List<FeatureCache> caches = new ArrayList<>();
+    private LabeledData trainFeatures;
+    private LabeledData validationFeatures;
+
+    Cached(LabeledData train, LabeledData validation) {
+      this.train = train;
+      this.validation = validation;
     }
 
-    void set(float lr, float backboneLr, float beta1Power, float beta2Power, float dropout, long globalStep) {
-      lrHead.setFloat(lr);
-      lrBackbone.setFloat(backboneLr);
-      this.beta1Power.setFloat(beta1Power);
-      this.beta2Power.setFloat(beta2Power);
-      dropoutRate.setFloat(dropout);
-      dropoutSeed.setLong(globalStep, 1);
+    LabeledData train() {
+      if (trainFeatures == null) {
+        trainFeatures = features(train);
+      }
+      return trainFeatures;
+    }
+
+    LabeledData validation() {
+      if (validationFeatures == null) {
+        validationFeatures = features(validation);
+      }
+      return validationFeatures;
+    }
+
+    /**
+     * The features of every example, computed in one pass (decoding in parallel, batches prepared ahead); examples
+     * skipped as unreadable are left out.
+     */
+    private LabeledData features(LabeledData data) {
+      long start = System.nanoTime();
+      Featurizer featurizer = Featurizer.of(target.graph(), target.session(), target.input(),
+          List.of(target.features()), Pooling.FLATTEN, Preprocessing.none());
+      FeatureCache cache = new FeatureCache(data.size(), (int) target.featureSize(), config.cacheMemory());
+      caches.add(cache);
+      featurizer.pass(data, config.skipBad(), (batch, features) -> cache.put(batch, features.get(0)));
+      log.info("Cached backbone features of {} examples in {} ms{}", cache.count(),
+          (System.nanoTime() - start) / 1_000_000, cache.mapped() ? " (in a memory-mapped file)" : "");
+      return cache.toData(data);
     }
 
     @Override
     public void close() {
-      for (Tensor t : new Tensor[] {lrHead, lrBackbone, beta1Power, beta2Power, dropoutRate, dropoutSeed, training}) {
-        t.close();
-      }
+      caches.forEach(FeatureCache::close);
     }
-  }
-
-  private int correctCount(Tensor probabilities, Batch batch, int n) {
-    int k = target.numClasses();
-    float[] p = probabilitiesOf(probabilities, n);
-    int correct = 0;
-    for (int i = 0; i < n; i++) {
-      int best = 0;
-      for (int c = 1; c < k; c++) {
-        if (p[i * k + c] > p[i * k + best]) {
-          best = c;
-        }
-      }
-      if (best == batch.label(i)) {
-        correct++;
-      }
-    }
-    return correct;
-  }
-
-  /** The probabilities of {@code n} examples, read into a buffer that every step reuses. */
-  private float[] probabilitiesOf(Tensor probabilities, int n) {
-    int length = n * target.numClasses();
-    if (probabilityBuffer.length < length) {
-      probabilityBuffer = new float[length];
-    }
-    probabilities.asRawTensor().data().asFloats().read(probabilityBuffer, 0, length);
-    return probabilityBuffer;
-  }
-
-  /** The stream that evaluates {@code data}: in order, one for the whole run. */
-  private BatchStream evalStream(LabeledData data) {
-    return BatchStream.builder().setData(data).setBatchSize(EVAL_BATCH).optShuffle(false)
-        .optSkipBad(config.skipBad()).build();
-  }
-
-  /** Metrics of the current weights on the examples of {@code stream} fed at {@code feedName} (no dropout). */
-  private Metrics evaluate(BatchStream stream, String feedName) {
-    Metrics metrics = new Metrics(target.numClasses(), config.topK());
-    try (BatchIterator batches = stream.epoch(0)) {
-      while (batches.hasNext()) {
-        try (Batch batch = batches.next();
-            Result result = target.session().runner().feed(feedName, batch.features())
-                .fetch(target.head().probabilities()).run()) {
-          metrics.add(probabilitiesOf(result.get(0), batch.size()), batch.labelArray(), batch.size());
-        }
-      }
-    }
-    return metrics;
-  }
-
-  /**
-   * The backbone features of every example, computed in one pass, as in-memory data; examples skipped as
-   * unreadable are left out.
-   */
-  private LabeledData features(LabeledData data) {
-    long start = System.nanoTime();
-    FeatureCache cache = new FeatureCache(data.size(), (int) target.featureSize());
-    Output<?> input = output(target.input());
-    Output<?> features = output(target.features());
-    try (BatchStream stream = evalStream(data); BatchIterator batches = stream.epoch(0)) {
-      while (batches.hasNext()) {
-        try (Batch batch = batches.next();
-            Result result = target.session().runner().feed(input, batch.features()).fetch(features).run()) {
-          cache.put(batch, result.get(0));
-        }
-      }
-    }
-    log.info("Cached backbone features of {} examples in {} ms", cache.count(),
-        (System.nanoTime() - start) / 1_000_000);
-    return cache.toData(data);
   }
 }

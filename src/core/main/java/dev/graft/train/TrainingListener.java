@@ -6,6 +6,9 @@ public interface TrainingListener {
   /** Before the first epoch. */
   default void onTrainStart(int epochs, int batchesPerEpoch) {}
 
+  /** Before the first epoch of a phase of the plan (its first epoch is 1-based, counted over the run). */
+  default void onPhaseStart(TrainPlan.Phase phase, int firstEpoch) {}
+
   /** Before an epoch (1-based). */
   default void onEpochStart(int epoch) {}
 

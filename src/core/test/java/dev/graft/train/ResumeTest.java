@@ -22,6 +22,8 @@ import java.util.List;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** A run interrupted after an epoch and resumed from its checkpoint ends where an uninterrupted run ends. */
 class ResumeTest {
@@ -30,9 +32,11 @@ class ResumeTest {
 
   private static final DataOptions FIVE_TO_NINE = DataOptions.builder().optClasses("5,6,7,8,9").build();
 
+  /** Fine-tuning from the first step (no warm-up), so every epoch trains the backbone layer. */
   private static TrainConfig.Builder config(Path checkpoint, int epochs) {
     return TrainConfig.builder().setEpochs(epochs).optBatchSize(50).optLearningRate(3e-3f).optSeed(9)
-        .optFreeze(FreezePolicy.last(1)).optSchedule(LrSchedule.parse("cosine:1")).optCheckpointDir(checkpoint);
+        .optFreeze(FreezePolicy.last(1)).optSchedule(LrSchedule.parse("cosine:1")).optCheckpointDir(checkpoint)
+        .optWarmupEpochs(0);
   }
 
   @Test
@@ -179,6 +183,37 @@ class ResumeTest {
     }
   }
 
+  @ParameterizedTest(name = "interrupted after epoch {0}")
+  @ValueSource(ints = {3, 4})
+  void aRunWithAWarmUpResumesAcrossItsPhases(int interruptedAfter) {
+    Path model = SharedModels.model("tfnet-mnist-mlp-functional");
+    LabeledData all = DataSources.open("fashion-mnist-subset:train", FIVE_TO_NINE);
+    LabeledData train = LabeledDatas.subset(all, IntStream.range(0, 1000).toArray());
+    LabeledData held = LabeledDatas.subset(all, IntStream.range(1000, 1300).toArray());
+    // 3 warm-up epochs (head only, on cached features), then 2 epochs fine-tuning the last layer at a lower rate.
+    java.util.function.Function<Path, TrainConfig.Builder> recipe = ckpt -> config(ckpt, 2).optWarmupEpochs(3)
+        .optPatience(0).optFineTuneLr(1e-3f);
+    int[] bestEpoch = new int[2];
+    float[][] uninterrupted = trainAndRead(model, train, held, recipe.apply(dir.resolve("e")).build(), bestEpoch, 0,
+        5);
+    TrainingListener crash = new TrainingListener() {
+      @Override
+      public void onEpochEnd(EpochMetrics metrics) {
+        if (metrics.epoch() == interruptedAfter) {
+          throw new IllegalStateException("simulated interruption");
+        }
+      }
+    };
+    assertThrows(IllegalStateException.class, () -> trainAndRead(model, train, held,
+        recipe.apply(dir.resolve("f")).addListener(crash).build(), bestEpoch, 1, 5));
+    float[][] resumed = trainAndRead(model, train, held, recipe.apply(dir.resolve("f")).optResume(true).build(),
+        bestEpoch, 1, 5);
+    assertEquals(bestEpoch[0], bestEpoch[1]);
+    for (int i = 0; i < uninterrupted.length; i++) {
+      assertArrayEquals(uninterrupted[i], resumed[i], "variable " + i + " after resuming across the warm-up's end");
+    }
+  }
+
   private static float[][] trainAndRead(Path modelDir, LabeledData train, TrainConfig config) {
     return trainAndRead(modelDir, train, null, config, new int[1], 0);
   }
@@ -189,14 +224,26 @@ class ResumeTest {
   }
 
   private static float[][] trainAndRead(Path modelDir, LabeledData train, LabeledData validation, TrainConfig config,
+      int[] bestEpoch, int slot, int epochs) {
+    return trainAndRead(modelDir, train, validation, config, bestEpoch, slot, new TrainResult[2], epochs);
+  }
+
+  private static float[][] trainAndRead(Path modelDir, LabeledData train, LabeledData validation, TrainConfig config,
       int[] bestEpoch, int slot, TrainResult[] results) {
+    return trainAndRead(modelDir, train, validation, config, bestEpoch, slot, results,
+        config.patience() == 0 ? config.epochs() : -1);
+  }
+
+  /** Trains; {@code epochs} is the number of epochs the run must have run, or -1 when early stopping may cut it. */
+  private static float[][] trainAndRead(Path modelDir, LabeledData train, LabeledData validation, TrainConfig config,
+      int[] bestEpoch, int slot, TrainResult[] results, int epochs) {
     try (GraftModel model = Graft.load(modelDir)) {
       model.replaceHead(HeadSpec.builder().setNumClasses(5).optDropout(0.3f).build());
       TrainResult result = model.train(train, validation, config);
       bestEpoch[slot] = result.bestEpoch();
       results[slot] = result;
-      if (config.patience() == 0) {
-        assertEquals(config.epochs(), result.history().size());
+      if (epochs >= 0) {
+        assertEquals(epochs, result.history().size());
       }
       List<String> names = new java.util.ArrayList<>(model.head().variables());
       names.add("dense/kernel");

@@ -165,7 +165,9 @@ class TrainingLoopTest {
     try (GraftModel second = Graft.load(first)) {
       assertEquals(Preprocessing.Mode.UNIT, second.preprocessing().mode(),
           "the first export is a drop-in taking [0,1] values, and its graft.json says so");
-      assertEquals(32, second.cut().featureSize(), "the new cut reads the first head's hidden layer");
+      assertEquals(1568, second.cut().featureSize(), "the first head, hidden layer and classifier, is the old head "
+          + "(as a nested head of dense layers always is), so the new cut reads the features the first head read");
+      assertEquals(4, second.cut().oldHeadVariables().size(), "" + second.cut().oldHeadVariables());
       second.replaceHead(HeadSpec.builder().setNumClasses(3).build());
       TrainResult result = second.train(threeClasses, null, TrainConfig.builder().setEpochs(3)
           .optLearningRate(1e-2f).build());
