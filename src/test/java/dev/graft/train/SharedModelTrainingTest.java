@@ -2,6 +2,7 @@ package dev.graft.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.graft.Graft;
@@ -53,8 +54,17 @@ class SharedModelTrainingTest {
       model.withPreprocessing(Preprocessing.none()).replaceHead(HeadSpec.builder().setNumClasses(3).build());
       List<String> all = new ArrayList<>(model.model().variables().stream().map(VariableInfo::name).toList());
       float[][] before = Tensors.variableValues(model, all);
-      model.train(data, null, TrainConfig.builder().setEpochs(1).optBatchSize(32).optLearningRate(1e-2f)
-          .optFreeze(FreezePolicy.last(1)).build());
+      TrainConfig lastOne = TrainConfig.builder().setEpochs(1).optBatchSize(32).optLearningRate(1e-2f)
+          .optFreeze(FreezePolicy.last(1)).build();
+      if (model.backboneLayers().isEmpty()) {
+        // no backbone layer owns a trainable variable: last:1 cannot be honoured, and says so instead of training
+        // the head alone
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            () -> model.train(data, null, lastOne));
+        assertTrue(e.getMessage().contains("the backbone has 0 with trainable variables"), e.getMessage());
+        return;
+      }
+      model.train(data, null, lastOne);
       float[][] after = Tensors.variableValues(model, all);
       Set<String> changed = new TreeSet<>();
       for (int i = 0; i < all.size(); i++) {
