@@ -168,7 +168,7 @@ final class RetrainCommand implements Callable<Integer> {
       printer.printf("train    %s, %s lr %s, %d epochs, batch %d, seed %d, preprocess %s%n", config.freeze(),
           config.optimizer(), lr, epochs, batchSize, seed, graft.preprocessing());
       printer.flush();
-      TrainResult result = graft.train(trainData, valSet, config);
+      TrainResult result = graft.train(trainData, valSet.size() == 0 ? null : valSet, config);
       Metrics metrics = result.validation();
       Metrics testMetrics = testSet == null ? null : graft.evaluate(testSet, 3);
       Path exported = graft.export(out, ExportOptions.builder().optVersion(version).optKeepOldHead(keepOldHead)
