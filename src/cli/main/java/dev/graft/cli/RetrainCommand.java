@@ -226,7 +226,7 @@ final class RetrainCommand implements Callable<Integer> {
         printer.printf("phase %d  %s%n", i + 1, trainPlan.phases().get(i).describe());
       }
       printer.flush();
-      TrainResult result = graft.train(trainData, valSet, config);
+      TrainResult result = graft.train(trainData, valSet.size() == 0 ? null : valSet, config);
       Metrics metrics = result.validation();
       Metrics testMetrics = testSet == null ? null : graft.evaluate(testSet, 3);
       Path exported = graft.export(out, ExportOptions.builder().optVersion(version).optKeepOldHead(keepOldHead)

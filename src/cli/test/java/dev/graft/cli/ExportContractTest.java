@@ -109,6 +109,34 @@ class ExportContractTest {
   }
 
   @Test
+  void pythonsLoaderSeesTheSameContracts() throws Exception {
+    String key = SavedModelDir.open(dropIn, "serve").signature("serving_default").inputs().get(0).key();
+    JsonNode report = new ObjectMapper().readTree(dev.graft.testing.PythonSide.run(java.time.Duration.ofMinutes(3),
+        "export_contract.py", SOURCE.toString(), dropIn.toString(), rawPixels.toString(), key));
+    float[] inJava = run(dropIn, "serving_default", key, pythonImages(), "probabilities");
+    for (String contract : List.of("drop-in", "raw-pixels")) {
+      JsonNode r = report.get(contract);
+      assertEquals(report.get("sourceKeys"), r.get("originalKeys"), contract);
+      assertTrue(r.get("originalMaxDiff").asDouble() <= 1e-6, contract + ": 'original' answers as the source in "
+          + "Python too: " + r);
+      for (int i = 0; i < inJava.length; i++) {
+        assertEquals(inJava[i], r.get("probabilities").get(i).asDouble(), 1e-5, contract + " probability " + i);
+      }
+    }
+  }
+
+  /** The images export_contract.py feeds: numpy's RandomState(0).rand(6, 28, 28, 1), read back from Python. */
+  private static float[] pythonImages() {
+    String text = dev.graft.testing.PythonSide.run(java.time.Duration.ofMinutes(1), "export_contract_inputs.py");
+    String[] cells = text.strip().split(",");
+    float[] x = new float[cells.length];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = Float.parseFloat(cells[i]);
+    }
+    return x;
+  }
+
+  @Test
   void eitherExportCanBeRetrained() throws Exception {
     for (Path export : List.of(dropIn, rawPixels)) {
       for (String contract : List.of("drop-in", "raw-pixels")) {

@@ -66,7 +66,7 @@ class BatchNormTrainingTest {
       }
       Path export = model.export(dir, ExportOptions.defaults());
       try (SavedModelBundle bundle = SavedModelBundle.load(export.toString(), "serve");
-          TFloat32 x = TFloat32.tensorOf(Shape.of(4, 28, 28, 1), DataBuffers.of(raw, true, false));
+          TFloat32 x = TFloat32.tensorOf(Shape.of(4, 28, 28, 1), DataBuffers.of(scaled, true, false));
           Result r = bundle.call(Map.of("input_1", x))) {
         float[] served = Tensors.floats(r.get("probabilities").orElseThrow());
         for (int i = 0; i < served.length; i++) {

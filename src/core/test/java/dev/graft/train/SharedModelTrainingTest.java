@@ -3,6 +3,7 @@ package dev.graft.train;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.graft.Graft;
@@ -54,8 +55,9 @@ class SharedModelTrainingTest {
       model.withPreprocessing(Preprocessing.none()).replaceHead(HeadSpec.builder().setNumClasses(3).build());
       List<String> all = new ArrayList<>(model.model().variables().stream().map(VariableInfo::name).toList());
       float[][] before = Tensors.variableValues(model, all);
-      model.train(data, null, TrainConfig.builder().setEpochs(1).optBatchSize(32).optLearningRate(1e-2f)
-          .optFreeze(FreezePolicy.last(1)).build());
+      TrainConfig lastOne = TrainConfig.builder().setEpochs(1).optBatchSize(32).optLearningRate(1e-2f)
+          .optFreeze(FreezePolicy.last(1)).build();
+      model.train(data, null, lastOne);
       float[][] after = Tensors.variableValues(model, all);
       Set<String> changed = new TreeSet<>();
       for (int i = 0; i < all.size(); i++) {
@@ -80,6 +82,13 @@ class SharedModelTrainingTest {
     try (GraftModel model = Graft.load(SharedModels.model("tfnet-custom-layer-softmax-tf211"))) {
       assertEquals(List.of(), model.backboneLayers());
       assertFalse(model.cut().oldHeadVariables().isEmpty(), "the custom layer's variables belong to the old head");
+      // no backbone layer owns a trainable variable: last:1 cannot be honoured, and says so instead of training
+      // the head alone
+      LabeledData data = TeacherData.make(model.model().input(), model.model().graph(), 64, 3, 5);
+      model.withPreprocessing(Preprocessing.none()).replaceHead(HeadSpec.builder().setNumClasses(3).build());
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> model.train(data, null,
+          TrainConfig.builder().setEpochs(1).optBatchSize(32).optFreeze(FreezePolicy.last(1)).build()));
+      assertTrue(e.getMessage().contains("the backbone has 0 with trainable variables"), e.getMessage());
     }
   }
 }
