@@ -16,6 +16,7 @@ module dev.graft {
   exports dev.graft.data;
   exports dev.graft.error;
   exports dev.graft.export;
+  exports dev.graft.feature;
   exports dev.graft.graph;
   exports dev.graft.head;
   exports dev.graft.io;

@@ -1,11 +1,13 @@
 package dev.graft;
 
+import dev.graft.head.CutChoice;
 import dev.graft.error.GraftException;
 import dev.graft.data.LabeledData;
 import dev.graft.data.LabeledDatas;
 import dev.graft.data.Preprocessing;
 import dev.graft.export.ExportMetadata;
 import dev.graft.export.ExportOptions;
+import dev.graft.export.ExportSource;
 import dev.graft.export.ModelExporter;
 import dev.graft.graph.BatchNormTraining;
 import dev.graft.feature.CutSearch;
@@ -13,7 +15,7 @@ import dev.graft.feature.Featurizer;
 import dev.graft.graph.CutCandidates;
 import dev.graft.graph.CutPoint;
 import dev.graft.graph.GraphIndex;
-import dev.graft.graph.HeadLocator;
+import dev.graft.head.HeadLocator;
 import dev.graft.graph.Pooling;
 import dev.graft.head.Head;
 import dev.graft.head.HeadBuilder;
@@ -60,7 +62,7 @@ public final class GraftModel implements AutoCloseable {
   private TrainResult lastResult;
   private boolean trained;
 
-  GraftModel(LoadedModel model, HeadLocator.Override override) {
+  GraftModel(LoadedModel model, CutChoice override) {
     this.model = model;
     this.index = new GraphIndex(model.flatGraph());
     this.cut = HeadLocator.locate(index, model.graph(), model.signature(), override);
@@ -332,7 +334,8 @@ public final class GraftModel implements AutoCloseable {
     if (head == null || classNames == null) {
       throw new IllegalStateException("Nothing to export: call replaceHead() and train() first");
     }
-    return new ModelExporter(this).export(out, options);
+    return new ModelExporter(new ExportSource(model, cut, head, headSpec, classNames, preprocessing, lastConfig))
+        .export(out, options);
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.graft;
 
+import dev.graft.head.CutChoice;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,7 +9,6 @@ import dev.graft.data.DataSources;
 import dev.graft.data.LabeledData;
 import dev.graft.data.Splits;
 import dev.graft.export.ExportOptions;
-import dev.graft.graph.HeadLocator;
 import dev.graft.head.HeadSpec;
 import dev.graft.train.FreezePolicy;
 import dev.graft.train.LrSchedule;
@@ -53,7 +53,7 @@ class ApiExampleTest {
     Splits.Split split = Splits.stratified(DataSources.open("fashion-mnist-subset:train", fiveToNine), 0.1, 42);
     LabeledData test = DataSources.open("fashion-mnist-subset:test", fiveToNine);
 
-    try (GraftModel model = Graft.load(Path.of("savedmodels/fashion_cnn"), HeadLocator.Override.layer("flatten"))) {
+    try (GraftModel model = Graft.load(Path.of("savedmodels/fashion_cnn"), CutChoice.layer("flatten"))) {
       model.replaceHead(HeadSpec.builder().setNumClasses(5).optHidden(128).optDropout(0.2f).build());
       TrainResult result = model.train(split.train(), split.val(), TrainConfig.builder()
           .setEpochs(2)

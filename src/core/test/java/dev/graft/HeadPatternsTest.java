@@ -1,5 +1,6 @@
 package dev.graft;
 
+import dev.graft.head.CutChoice;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -13,7 +14,6 @@ import dev.graft.data.Preprocessing;
 import dev.graft.export.ExportOptions;
 import dev.graft.feature.Featurizer;
 import dev.graft.graph.CutPoint;
-import dev.graft.graph.HeadLocator;
 import dev.graft.graph.Pooling;
 import dev.graft.head.HeadSpec;
 import dev.graft.model.VariableInfo;
@@ -151,7 +151,7 @@ class HeadPatternsTest {
     if (c.mapLayer() == null) {
       return;
     }
-    try (GraftModel model = Graft.load(fixture, HeadLocator.Override.layer(c.mapLayer()))) {
+    try (GraftModel model = Graft.load(fixture, CutChoice.layer(c.mapLayer()))) {
       float[] avg = checkPooling(model, input, n);
       if (c.cutLayer().startsWith("global_average_pooling2d") || c.cutLayer().equals("gap")) {
         // The model's own GlobalAveragePooling2D reads this map: its output is what average pooling gives.

@@ -1,10 +1,10 @@
 package dev.graft.bench;
 
+import dev.graft.head.CutChoice;
 import dev.graft.Graft;
 import dev.graft.GraftModel;
 import dev.graft.data.LabeledData;
 import dev.graft.data.LabeledDatas;
-import dev.graft.graph.HeadLocator;
 import dev.graft.head.HeadSpec;
 import dev.graft.train.EpochMetrics;
 import dev.graft.train.FreezePolicy;
@@ -164,7 +164,7 @@ final class GraftRuns {
   }
 
   GraftModel load(ThreadSetting threads) {
-    return Graft.load(modelDir, threads.loadOptions(), HeadLocator.Override.layer(CUT_LAYER));
+    return Graft.load(modelDir, threads.loadOptions(), CutChoice.layer(CUT_LAYER));
   }
 
   static TrainConfig.Builder config(int epochs, String policy) {

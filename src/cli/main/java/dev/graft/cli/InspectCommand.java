@@ -1,5 +1,6 @@
 package dev.graft.cli;
 
+import dev.graft.head.CutChoice;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.graft.error.GraftException;
@@ -7,7 +8,7 @@ import dev.graft.export.ExportMetadata;
 import dev.graft.graph.CutCandidates;
 import dev.graft.graph.CutPoint;
 import dev.graft.graph.GraphIndex;
-import dev.graft.graph.HeadLocator;
+import dev.graft.head.HeadLocator;
 import dev.graft.graph.LayerMap;
 import dev.graft.graph.Pooling;
 import dev.graft.model.LoadedModel;
@@ -107,7 +108,7 @@ final class InspectCommand implements Callable<Integer> {
     GraphIndex index = new GraphIndex(loaded.flatGraph());
     CutPoint cut = null;
     try {
-      cut = HeadLocator.locate(index, loaded.graph(), loaded.signature(), new HeadLocator.Override(cutAt, cutLayer),
+      cut = HeadLocator.locate(index, loaded.graph(), loaded.signature(), new CutChoice(cutAt, cutLayer),
           pooling);
     } catch (GraftException e) {
       report.put("headError", e.getMessage());

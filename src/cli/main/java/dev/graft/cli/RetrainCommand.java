@@ -1,5 +1,6 @@
 package dev.graft.cli;
 
+import dev.graft.head.CutChoice;
 import dev.graft.Graft;
 import dev.graft.GraftModel;
 import dev.graft.data.DataOptions;
@@ -10,7 +11,6 @@ import dev.graft.data.Preprocessing;
 import dev.graft.data.Splits;
 import dev.graft.export.ExportOptions;
 import dev.graft.feature.CutSearch;
-import dev.graft.graph.HeadLocator;
 import dev.graft.graph.Pooling;
 import dev.graft.head.HeadSpec;
 import dev.graft.io.AtomicFiles;
@@ -182,7 +182,7 @@ final class RetrainCommand implements Callable<Integer> {
       printer.println("default  cutting the bundled CNN at layer 'flatten' (its last convolutional features)");
     }
     Pooling pooling = plan.pooling();
-    try (GraftModel graft = Graft.load(model, plan.load(), new HeadLocator.Override(cutAt, layer))) {
+    try (GraftModel graft = Graft.load(model, plan.load(), new CutChoice(cutAt, layer))) {
       DataOptions.Builder options = dataOptions(graft.model().input(), skipBad, imageKey, labelKey);
       if (classList != null) {
         options.optClasses(classList);

@@ -3,7 +3,6 @@ package dev.graft.export;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.google.common.hash.Hashing;
-import dev.graft.GraftModel;
 import dev.graft.data.Preprocessing;
 import dev.graft.graph.CutPoint;
 import dev.graft.graph.GraphIndex;
@@ -55,9 +54,10 @@ public final class ModelExporter {
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
       .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
 
-  private final GraftModel source;
+  private final ExportSource source;
 
-  public ModelExporter(GraftModel source) {
+  /** An exporter of {@code source}. */
+  public ModelExporter(ExportSource source) {
     this.source = source;
   }
 
@@ -80,10 +80,10 @@ public final class ModelExporter {
     }
     CutPoint cut = source.cut();
     TensorSpec input = source.model().input();
-    if (options.keepOldHead() && source.lastConfig() != null
-        && source.lastConfig().freeze().kind() != dev.graft.train.FreezePolicy.Kind.HEAD) {
+    if (options.keepOldHead() && source.trainConfig() != null
+        && source.trainConfig().freeze().kind() != dev.graft.train.FreezePolicy.Kind.HEAD) {
       LOG.warn("--keep-old-head with --train {}: the old head reads backbone layers that were fine-tuned, so "
-          + "old_probabilities differ from the original model's outputs", source.lastConfig().freeze());
+          + "old_probabilities differ from the original model's outputs", source.trainConfig().freeze());
     }
     List<TensorSpec> sourceOutputs = source.model().signature().outputs();
     List<String> keep = new ArrayList<>(List.of(cut.features(), input.tensor()));

@@ -1,5 +1,6 @@
 package dev.graft.feature;
 
+import dev.graft.head.CutChoice;
 import dev.graft.data.Batch;
 import dev.graft.data.BatchIterator;
 import dev.graft.data.BatchStream;
@@ -33,7 +34,7 @@ import org.tensorflow.types.TFloat32;
  * uses the model's graph and session, which its owner keeps open and closes.
  *
  * <pre>{@code
- * try (GraftModel model = Graft.load(dir, HeadLocator.Override.layer("global_average_pooling2d"))) {
+ * try (GraftModel model = Graft.load(dir, CutChoice.layer("global_average_pooling2d"))) {
  *   Featurizer features = model.withPreprocessing(Preprocessing.symmetric()).featurizer();
  *   float[] rows = features.compute(pixels, 8);   // 8 examples of raw 0..255 pixels -> 8 x featureSize(0)
  * }

@@ -1,5 +1,6 @@
 package dev.graft.export;
 
+import dev.graft.head.CutChoice;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.graft.Graft;
@@ -8,7 +9,6 @@ import dev.graft.data.DataOptions;
 import dev.graft.data.DataSources;
 import dev.graft.data.LabeledData;
 import dev.graft.data.LabeledDatas;
-import dev.graft.graph.HeadLocator;
 import dev.graft.head.HeadSpec;
 import dev.graft.testing.Tensors;
 import dev.graft.train.FreezePolicy;
@@ -43,7 +43,7 @@ class FreshJvmRoundTripTest {
     }
     float[] inSession;
     Path export;
-    try (GraftModel model = Graft.load(Path.of("savedmodels/fashion_cnn"), HeadLocator.Override.none())) {
+    try (GraftModel model = Graft.load(Path.of("savedmodels/fashion_cnn"), CutChoice.none())) {
       model.replaceHead(HeadSpec.builder().setNumClasses(5).optHidden(32).optDropout(0.3f).build());
       model.train(train, null, TrainConfig.builder().setEpochs(1).optFreeze(FreezePolicy.last(1)).build());
       float[] scaled = raw.clone();

@@ -1,12 +1,12 @@
 package dev.graft.model;
 
+import dev.graft.head.CutChoice;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.graft.Graft;
 import dev.graft.GraftModel;
-import dev.graft.graph.HeadLocator;
 import dev.graft.testing.Tensors;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -64,8 +64,8 @@ class ShardedWeightsTest {
           files.map(f -> f.getFileName().toString()).sorted().toList());
     }
 
-    try (GraftModel a = Graft.load(original, HeadLocator.Override.none());
-        GraftModel b = Graft.load(sharded, HeadLocator.Override.none())) {
+    try (GraftModel a = Graft.load(original, CutChoice.none());
+        GraftModel b = Graft.load(sharded, CutChoice.none())) {
       List<String> names = a.model().variables().stream().map(VariableInfo::name).toList();
       float[][] want = Tensors.variableValues(a, names);
       float[][] got = Tensors.variableValues(b, names);

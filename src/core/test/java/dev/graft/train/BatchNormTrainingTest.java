@@ -1,5 +1,6 @@
 package dev.graft.train;
 
+import dev.graft.head.CutChoice;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -11,7 +12,6 @@ import dev.graft.data.DataSources;
 import dev.graft.data.LabeledData;
 import dev.graft.data.LabeledDatas;
 import dev.graft.export.ExportOptions;
-import dev.graft.graph.HeadLocator;
 import dev.graft.head.HeadSpec;
 import dev.graft.testing.Tensors;
 import java.nio.file.Path;
@@ -38,7 +38,7 @@ class BatchNormTrainingTest {
         DataOptions.builder().optClasses("5,6,7,8,9").build()), IntStream.range(0, 640).toArray());
     List<String> watched = List.of("batch_normalization/moving_mean", "batch_normalization_1/moving_mean",
         "batch_normalization_1/moving_variance", "batch_normalization_1/gamma", "conv2d_1/kernel");
-    try (GraftModel model = Graft.load(Path.of("savedmodels/fashion_cnn"), HeadLocator.Override.layer("flatten"))) {
+    try (GraftModel model = Graft.load(Path.of("savedmodels/fashion_cnn"), CutChoice.layer("flatten"))) {
       model.replaceHead(HeadSpec.builder().setNumClasses(5).build());
       float[][] before = Tensors.variableValues(model, watched);
       model.train(train, null, TrainConfig.builder().setEpochs(1).optFreeze(FreezePolicy.last(1))

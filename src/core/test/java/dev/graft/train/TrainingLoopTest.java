@@ -1,5 +1,6 @@
 package dev.graft.train;
 
+import dev.graft.head.CutChoice;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,7 +15,6 @@ import dev.graft.data.LabeledData;
 import dev.graft.data.LabeledDatas;
 import dev.graft.data.Preprocessing;
 import dev.graft.export.ExportOptions;
-import dev.graft.graph.HeadLocator;
 import dev.graft.head.HeadSpec;
 import dev.graft.testing.SharedModels;
 import dev.graft.testing.TeacherData;
@@ -59,7 +59,7 @@ class TrainingLoopTest {
     LabeledData data = fashion("train", 40);
     LabeledData unreadable = DataViews.unreadableWhere(data, i -> true);
     for (FreezePolicy policy : List.of(FreezePolicy.head(), FreezePolicy.all())) {
-      try (GraftModel model = Graft.load(Path.of("savedmodels/fashion_cnn"), HeadLocator.Override.layer("flatten"))) {
+      try (GraftModel model = Graft.load(Path.of("savedmodels/fashion_cnn"), CutChoice.layer("flatten"))) {
         model.replaceHead(HeadSpec.builder().setNumClasses(5).build());
         GraftException e = assertThrows(GraftException.class, () -> model.train(unreadable, null,
             TrainConfig.builder().setEpochs(1).optSkipBad(true).optFreeze(policy).build()));
@@ -69,7 +69,7 @@ class TrainingLoopTest {
   }
 
   private static TrainResult trainHeadOnly(LabeledData data) {
-    try (GraftModel model = Graft.load(Path.of("savedmodels/fashion_cnn"), HeadLocator.Override.layer("flatten"))) {
+    try (GraftModel model = Graft.load(Path.of("savedmodels/fashion_cnn"), CutChoice.layer("flatten"))) {
       model.replaceHead(HeadSpec.builder().setNumClasses(5).build());
       return model.train(data, null, TrainConfig.builder().setEpochs(2).optSkipBad(true).build());
     }
@@ -91,7 +91,7 @@ class TrainingLoopTest {
 
   @Test
   void gradualUnfreezingAddsOneLayerFromTheTopEachStage() {
-    try (GraftModel model = Graft.load(Path.of("savedmodels/fashion_cnn"), HeadLocator.Override.layer("flatten"))) {
+    try (GraftModel model = Graft.load(Path.of("savedmodels/fashion_cnn"), CutChoice.layer("flatten"))) {
       model.replaceHead(HeadSpec.builder().setNumClasses(5).build());
       assertEquals(List.of("conv2d", "batch_normalization", "conv2d_1", "batch_normalization_1"), model.backboneLayers());
       TrainResult result = model.train(fashion("train", 256), null, TrainConfig.builder().setEpochs(3)
@@ -125,7 +125,7 @@ class TrainingLoopTest {
     }
     float[] values = LabeledDatas.readAll(train);
     LabeledData noisyVal = LabeledDatas.inMemory(values, train.exampleShape(), shuffled, train.classNames());
-    try (GraftModel model = Graft.load(Path.of("savedmodels/fashion_cnn"), HeadLocator.Override.layer("flatten"))) {
+    try (GraftModel model = Graft.load(Path.of("savedmodels/fashion_cnn"), CutChoice.layer("flatten"))) {
       model.replaceHead(HeadSpec.builder().setNumClasses(5).build());
       TrainResult result = model.train(train, noisyVal, TrainConfig.builder().setEpochs(20).optPatience(1)
           .optMonitor("val_loss").optLearningRate(1e-2f).build());
@@ -155,7 +155,7 @@ class TrainingLoopTest {
   @Test
   void anExportIsTheBackboneOfASecondTransfer() {
     Path first;
-    try (GraftModel model = Graft.load(Path.of("savedmodels/fashion_cnn"), HeadLocator.Override.layer("flatten"))) {
+    try (GraftModel model = Graft.load(Path.of("savedmodels/fashion_cnn"), CutChoice.layer("flatten"))) {
       model.replaceHead(HeadSpec.builder().setNumClasses(5).optHidden(32).build());
       model.train(fashion("train", 512), null, TrainConfig.builder().setEpochs(1).build());
       first = model.export(dir.resolve("first"), ExportOptions.defaults());

@@ -1,11 +1,11 @@
 package dev.graft.tools;
 
+import dev.graft.head.CutChoice;
 import dev.graft.Graft;
 import dev.graft.GraftModel;
 import dev.graft.data.DataOptions;
 import dev.graft.data.DataSources;
 import dev.graft.data.LabeledData;
-import dev.graft.graph.HeadLocator;
 import dev.graft.head.HeadSpec;
 import dev.graft.model.LoadedModel;
 import dev.graft.train.EpochMetrics;
@@ -64,7 +64,7 @@ public final class TransferReport implements Callable<Integer> {
     for (Setup setup : setups) {
       long start = System.nanoTime();
       try (GraftModel graft = Graft.load(model, LoadedModel.LoadOptions.defaults(),
-          new HeadLocator.Override(setup.cutAt(), setup.cutLayer()))) {
+          new CutChoice(setup.cutAt(), setup.cutLayer()))) {
         graft.replaceHead(HeadSpec.builder().setNumClasses(train.classNames().size()).build());
         TrainResult result = graft.train(train, null, TrainConfig.builder().setEpochs(epochs).optLearningRate(lr)
             .optSeed(seed).optFreeze(FreezePolicy.parse(setup.train())).build());

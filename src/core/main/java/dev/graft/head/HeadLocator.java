@@ -1,4 +1,9 @@
-package dev.graft.graph;
+package dev.graft.head;
+
+import dev.graft.graph.GraphIndex;
+import dev.graft.graph.CutPoint;
+import dev.graft.graph.LayerMap;
+import dev.graft.graph.Pooling;
 
 import dev.graft.error.GraftException;
 import dev.graft.model.SignatureInfo;
@@ -23,7 +28,7 @@ import org.tensorflow.proto.NodeDef;
  * model is the old head and the cut is at its input.
  *
  * <pre>{@code
- * CutPoint cut = HeadLocator.locate(index, model.graph(), model.signature(), Override.none());
+ * CutPoint cut = HeadLocator.locate(index, model.graph(), model.signature(), CutChoice.none());
  * }</pre>
  */
 public final class HeadLocator {
@@ -31,29 +36,6 @@ public final class HeadLocator {
   private static final Set<String> ADD_OPS = Set.of("BiasAdd", "Add", "AddV2");
   /** Ops that only reshape a tensor between the classifier layer and the logits. */
   private static final Set<String> SHAPE_OPS = Set.of("Identity", "Snapshot", "Reshape", "Squeeze");
-
-  /** A user's choice of cut, overriding the search: an op output, or the output of a named layer. */
-  public record Override(String cutAt, String cutLayer) {
-    /** No override: locate the head automatically. */
-    public static Override none() {
-      return new Override(null, null);
-    }
-
-    /** Cut at the output of the named layer. */
-    public static Override layer(String name) {
-      return new Override(null, name);
-    }
-
-    /** Cut at an op output, {@code OP[:INDEX]}. */
-    public static Override op(String cutAt) {
-      return new Override(cutAt, null);
-    }
-
-    /** Whether the user chose the cut. */
-    public boolean given() {
-      return cutAt != null || cutLayer != null;
-    }
-  }
 
   private final GraphIndex index;
   private final Graph graph;
@@ -73,7 +55,7 @@ public final class HeadLocator {
    *
    * @throws GraftException when the model has no classifier head Graft can swap, listing candidates
    */
-  public static CutPoint locate(GraphIndex index, Graph graph, SignatureInfo signature, Override override) {
+  public static CutPoint locate(GraphIndex index, Graph graph, SignatureInfo signature, CutChoice override) {
     return locate(index, graph, signature, override, Pooling.AVG);
   }
 
@@ -82,7 +64,7 @@ public final class HeadLocator {
    *
    * @throws GraftException when the model has no classifier head Graft can swap, listing candidates
    */
-  public static CutPoint locate(GraphIndex index, Graph graph, SignatureInfo signature, Override override,
+  public static CutPoint locate(GraphIndex index, Graph graph, SignatureInfo signature, CutChoice override,
       Pooling pooling) {
     return new HeadLocator(index, graph, signature, pooling).locate(override);
   }
@@ -127,7 +109,7 @@ public final class HeadLocator {
     return layers;
   }
 
-  private CutPoint locate(Override override) {
+  private CutPoint locate(CutChoice override) {
     TensorSpec output = classifierOutput();
     String produced = index.skipIdentities(output.tensor());
     NodeDef producer = index.node(GraphIndex.nodeOf(produced));
