@@ -66,9 +66,6 @@ public record TrainConfig(int epochs, int batchSize, float learningRate, Optimiz
     if (unfreezeEvery < 0) {
       throw new IllegalArgumentException("--unfreeze-every must be >= 0 (0 = off), got " + unfreezeEvery);
     }
-    if (patience < 0) {
-      throw new IllegalArgumentException("--patience must be >= 0 (0 = no early stopping), got " + patience);
-    }
     if (topK < 1) {
       throw new IllegalArgumentException("top-k must be at least 1, got " + topK);
     }
