@@ -169,7 +169,7 @@ public final class GraftModel implements AutoCloseable {
     return classNames;
   }
 
-  /** Config and result of the last {@link #train} call, or null. */
+  /** Config of the last {@link #train} call, or null before it. */
   public TrainConfig lastConfig() {
     return lastConfig;
   }

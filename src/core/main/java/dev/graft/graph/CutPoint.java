@@ -27,11 +27,6 @@ public record CutPoint(String features, long featureSize, String logits, int num
     oldHeadVariables = List.copyOf(oldHeadVariables);
   }
 
-  /** The node that produces the feature tensor. */
-  public String featureNode() {
-    return GraphIndex.nodeOf(features);
-  }
-
   /** The shape of the feature tensor in {@code graph}, before pooling. */
   public Shape shape(Graph graph) {
     return graph.outputOrThrow(features).shape();
