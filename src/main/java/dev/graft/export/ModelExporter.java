@@ -81,6 +81,11 @@ public final class ModelExporter {
     if (options.keepOldHead()) {
       keep.add(cut.oldOutput());
     }
+    String initOp = source.model().initOp();
+    if (initOp != null) {
+      refuseAssetTables(source.model().dir().assetFiles());
+      keep.add(initOp);
+    }
     GraphDef backbone = prune(source.model().flatGraph(), keep);
     boolean bake = options.bakePreprocessing() && input.dtype() == DataType.DT_FLOAT
         && source.preprocessing().mode() != Preprocessing.Mode.NONE;
@@ -102,12 +107,18 @@ public final class ModelExporter {
             .putOutputs("old_probabilities", SavedModelWriter.tensorInfo(old, DataType.DT_FLOAT, shape.dims())).build();
       }
       copyVariables(graph, session);
+      Set<String> frozen = new java.util.HashSet<>();
+      source.model().variables().stream().filter(v -> !v.trainable()).forEach(v -> frozen.add(v.name()));
       SavedModelWriter writer = SavedModelWriter.of(graph, session).excludeScope(EXPORT_IO)
+          .variableCollections(name -> !frozen.contains(name))
           .signature("serving_default", serving.build())
           .asset("labels.txt", (String.join("\n", source.classNames()) + "\n").getBytes(StandardCharsets.UTF_8))
           .extra("graft.json", metadata(options, bake));
       if (original != null) {
         writer.signature("original", original);
+      }
+      if (initOp != null) {
+        writer.initOp(initOp);
       }
       writer.write(target);
     }
@@ -115,6 +126,16 @@ public final class ModelExporter {
   }
 
   private record TensorInfoShape(long... dims) {}
+
+  /** Refuses models whose init op reads asset files: the export would need them and their feeds. */
+  private static void refuseAssetTables(Map<String, Path> assets) {
+    if (!assets.isEmpty()) {
+      throw new dev.graft.GraftException("The model's lookup tables are filled from asset files " + assets.values()
+          + ", which Graft does not carry into an export yet. Re-export the Python model with the vocabulary "
+          + "as a list (TextVectorization(vocabulary=[...]) or StringLookup(vocabulary=[...])) so that the "
+          + "tables are filled from constants inside the graph.");
+    }
+  }
 
   private static int nextVersion(Path out) {
     if (!Files.isDirectory(out)) {
