@@ -48,6 +48,10 @@ final class BatchMaker {
     this.data = data;
     this.shape = data.exampleShape();
     this.exampleSize = Math.toIntExact(LabeledDatas.product(shape));
+    if (data.kind() == ExampleKind.STRING && exampleSize != 1) {
+      throw new IllegalArgumentException("String examples hold one string each, so their shape must be [] or [1]; "
+          + data.describe() + " says " + Arrays.toString(shape));
+    }
     this.augmentation = augmentation;
     this.seed = seed;
     this.skipBad = skipBad;
@@ -180,13 +184,14 @@ final class BatchMaker {
 
   private Batch pack(int k, float[] values, byte[][] bytes, int[] labels, int[] indices) {
     Tensor features;
+    long[] dims = new long[shape.length + 1];
+    dims[0] = k;
+    System.arraycopy(shape, 0, dims, 1, shape.length);
     if (bytes != null) {
       byte[][] kept = bytes.length == k ? bytes : Arrays.copyOf(bytes, k);
-      features = TString.tensorOfBytes(Shape.of(k), DataBuffers.ofObjects(kept));
+      // [k] for tf.Example strings, [k, 1] for a model that reads one raw string per row
+      features = TString.tensorOfBytes(Shape.of(dims), DataBuffers.ofObjects(kept));
     } else {
-      long[] dims = new long[shape.length + 1];
-      dims[0] = k;
-      System.arraycopy(shape, 0, dims, 1, shape.length);
       features = TFloat32.tensorOf(Shape.of(dims), DataBuffers.of(values, true, false).narrow((long) k * exampleSize));
     }
     try {

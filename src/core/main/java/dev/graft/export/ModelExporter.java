@@ -91,6 +91,11 @@ public final class ModelExporter {
       keep.add(cut.oldOutput());
       sourceOutputs.forEach(t -> keep.add(t.tensor()));
     }
+    String initOp = source.model().initOp();
+    if (initOp != null) {
+      refuseAssetTables(source.model().dir().assetFiles());
+      keep.add(initOp);
+    }
     GraphDef backbone = prune(source.model().flatGraph(), keep);
     boolean bake = options.inputContract() == ExportOptions.InputContract.RAW_PIXELS
         && input.dtype() == DataType.DT_FLOAT && source.preprocessing().mode() != Preprocessing.Mode.NONE;
@@ -113,12 +118,18 @@ public final class ModelExporter {
         original = originalSignature(input, modelInput, sourceOutputs);
       }
       copyVariables(graph, session);
+      Set<String> frozen = new java.util.HashSet<>();
+      source.model().variables().stream().filter(v -> !v.trainable()).forEach(v -> frozen.add(v.name()));
       SavedModelWriter writer = SavedModelWriter.of(graph, session).excludeScope(EXPORT_IO)
+          .variableCollections(name -> !frozen.contains(name))
           .signature("serving_default", serving.build())
           .asset("labels.txt", (String.join("\n", source.classNames()) + "\n").getBytes(StandardCharsets.UTF_8))
           .extra("graft.json", metadata(options, bake, input));
       if (original != null) {
         writer.signature("original", original);
+      }
+      if (initOp != null) {
+        writer.initOp(initOp);
       }
       if (target != null) {
         writer.write(target);
@@ -129,6 +140,16 @@ public final class ModelExporter {
   }
 
   private record TensorInfoShape(long... dims) {}
+
+  /** Refuses models whose init op reads asset files: the export would need them and their feeds. */
+  private static void refuseAssetTables(Map<String, Path> assets) {
+    if (!assets.isEmpty()) {
+      throw new dev.graft.error.GraftException("The model's lookup tables are filled from asset files " + assets.values()
+          + ", which Graft does not carry into an export yet. Re-export the Python model with the vocabulary "
+          + "as a list (TextVectorization(vocabulary=[...]) or StringLookup(vocabulary=[...])) so that the "
+          + "tables are filled from constants inside the graph.");
+    }
+  }
 
   /**
    * The source model's own signature over the kept graph: the same input key, dtype and shape, fed at the tensor the

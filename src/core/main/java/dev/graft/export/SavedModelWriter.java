@@ -16,6 +16,8 @@ import org.tensorflow.Graph;
 import org.tensorflow.GraphOperation;
 import org.tensorflow.Session;
 import org.tensorflow.TensorFlow;
+import org.tensorflow.op.Scope;
+import org.tensorflow.proto.CollectionDef;
 import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.GraphDef;
 import org.tensorflow.proto.MetaGraphDef;
@@ -25,6 +27,7 @@ import org.tensorflow.proto.SaverDef;
 import org.tensorflow.proto.SignatureDef;
 import org.tensorflow.proto.TensorInfo;
 import org.tensorflow.proto.TensorShapeProto;
+import org.tensorflow.proto.VariableDef;
 import org.tensorflow.types.TString;
 
 /**
@@ -48,6 +51,9 @@ public final class SavedModelWriter {
 
   /** Name scope of the save/restore ops; no op of an exported graph may start with it otherwise. */
   public static final String SAVE_SCOPE = "save";
+  private static final String INIT_OP_SIGNATURE = "__saved_model_init_op";
+  /** Name scope of the reads and initializers that the variables' {@code VariableDef}s name. */
+  private static final String VARIABLES_SCOPE = "graft_variables";
 
   private final Graph graph;
   private final Session session;
@@ -56,6 +62,10 @@ public final class SavedModelWriter {
   private final Map<String, byte[]> extras = new LinkedHashMap<>();
   private final java.util.List<String> excludedScopes = new java.util.ArrayList<>();
   private Runnable beforeRename = () -> {};
+  private String initOp;
+  /** Which variables are trainable, when the {@code variables} collections are written; null: not written. */
+  private java.util.function.Predicate<String> trainable;
+  private final List<VariableDef> variableDefs = new ArrayList<>();
 
   private SavedModelWriter(Graph graph, Session session) {
     this.graph = graph;
@@ -80,6 +90,26 @@ public final class SavedModelWriter {
       dims.addDim(TensorShapeProto.Dim.newBuilder().setSize(d));
     }
     return TensorInfo.newBuilder().setName(tensorName).setDtype(dtype).setTensorShape(dims).build();
+  }
+
+  /**
+   * Names the op that loaders run once the variables are restored (it fills lookup tables), written as TF2
+   * SavedModels write it: the target of the {@code __saved_model_init_op} signature.
+   */
+  public SavedModelWriter initOp(String op) {
+    this.initOp = op;
+    return this;
+  }
+
+  /**
+   * Writes the {@code variables} and {@code trainable_variables} collections, the latter with the variables
+   * (by node name) that {@code isTrainable} accepts. Python's loader makes {@code tf.Variable}s of their
+   * entries, so that {@code tf.saved_model.load(path).variables} and a Keras {@code TFSMLayer}'s weights hold
+   * the model's variables; without them Python sees none.
+   */
+  public SavedModelWriter variableCollections(java.util.function.Predicate<String> isTrainable) {
+    this.trainable = isTrainable;
+    return this;
   }
 
   /** Adds a file under {@code assets/}. */
@@ -206,12 +236,50 @@ public final class SavedModelWriter {
       }
     });
     SaveRestoreOps ops = SaveRestoreOps.add(graph, SAVE_SCOPE, variables);
+    if (trainable != null) {
+      addVariableDefs(variables);
+    }
     return SaverDef.newBuilder()
         .setFilenameTensorName(ops.filename() + ":0")
         .setSaveTensorName(ops.save() + ":0")
         .setRestoreOpName(ops.restore())
         .setVersion(SaverDef.CheckpointFormatVersion.V2)
         .build();
+  }
+
+  /**
+   * Describes every numeric variable as TF1 SavedModels do ({@code VariableDef}: handle, a snapshot read and
+   * an initializer, here one that sets zeros; loaders restore the saved values instead of running it).
+   */
+  private void addVariableDefs(List<GraphOperation> variables) {
+    Scope base = graph.baseScope();
+    for (int i = 0; i < variables.size(); i++) {
+      GraphOperation variable = variables.get(i);
+      DataType dtype = variable.attributes().getAttrType("dtype");
+      if (dtype == DataType.DT_STRING || dtype == DataType.DT_RESOURCE || dtype == DataType.DT_VARIANT) {
+        continue;
+      }
+      String scope = VARIABLES_SCOPE + "/" + i;
+      GraphOperation read = graph.opBuilder("ReadVariableOp", scope + "/read", base)
+          .addInput(variable.output(0)).setAttr("dtype", dtype).build();
+      GraphOperation zeros = graph.opBuilder("ZerosLike", scope + "/zeros", base)
+          .addInput(read.output(0)).build();
+      graph.opBuilder("AssignVariableOp", scope + "/initializer", base)
+          .addInput(variable.output(0)).addInput(zeros.output(0)).setAttr("dtype", dtype).build();
+      variableDefs.add(VariableDef.newBuilder().setVariableName(variable.name() + ":0")
+          .setInitializerName(scope + "/initializer").setSnapshotName(scope + "/read:0").setIsResource(true)
+          .setTrainable(trainable.test(variable.name())).build());
+    }
+  }
+
+  private CollectionDef collection(boolean trainableOnly) {
+    CollectionDef.BytesList.Builder entries = CollectionDef.BytesList.newBuilder();
+    for (VariableDef def : variableDefs) {
+      if (!trainableOnly || def.getTrainable()) {
+        entries.addValue(def.toByteString());
+      }
+    }
+    return CollectionDef.newBuilder().setBytesList(entries).build();
   }
 
   private void saveVariables(SaverDef saver, Path prefix) throws IOException {
@@ -227,6 +295,14 @@ public final class SavedModelWriter {
         .setGraphDef(withoutExcludedScopes(graph.toGraphDef()))
         .setSaverDef(saver)
         .putAllSignatureDef(signatures);
+    if (trainable != null) {
+      meta.putCollectionDef("variables", collection(false)).putCollectionDef("trainable_variables", collection(true));
+    }
+    if (initOp != null) {
+      TensorInfo target = TensorInfo.newBuilder().setName(initOp)
+          .setTensorShape(TensorShapeProto.newBuilder().setUnknownRank(true)).build();
+      meta.putSignatureDef(INIT_OP_SIGNATURE, SignatureDef.newBuilder().putOutputs(INIT_OP_SIGNATURE, target).build());
+    }
     meta.getMetaInfoDefBuilder().addTags("serve").setTensorflowVersion(TensorFlow.version());
     SavedModel model = SavedModel.newBuilder().setSavedModelSchemaVersion(1).addMetaGraphs(meta).build();
     Files.write(dir.resolve("saved_model.pb"), DeterministicProto.toBytes(model));

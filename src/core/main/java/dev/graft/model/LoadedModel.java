@@ -2,11 +2,13 @@ package dev.graft.model;
 
 import dev.graft.error.GraftException;
 import dev.graft.graph.internal.FunctionInliner;
+import dev.graft.graph.GraphIndex;
 import dev.graft.graph.RefVariables;
 import dev.graft.graph.VariableIo;
 import dev.graft.graph.VariableSnapshot;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -15,14 +17,19 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tensorflow.Graph;
+import org.tensorflow.GraphOperation;
+import org.tensorflow.Result;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Session;
 import org.tensorflow.exceptions.TensorFlowException;
 import org.tensorflow.proto.ConfigProto;
+import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.GPUOptions;
 import org.tensorflow.proto.GraphDef;
 import org.tensorflow.proto.NodeDef;
 import org.tensorflow.proto.TensorShapeProto;
+import org.tensorflow.types.TBool;
+import org.tensorflow.types.TString;
 
 /**
  * A SavedModel loaded by TensorFlow and flattened into one editable graph whose variables hold the
@@ -40,6 +47,10 @@ public final class LoadedModel implements AutoCloseable {
   /** Intra-op threads of the first session this class opened (-1: none yet); TensorFlow keeps that pool. */
   private static final AtomicInteger FIRST_INTRA_OP_THREADS = new AtomicInteger(-1);
 
+  private static final Set<String> WRITE_OPS = Set.of("AssignVariableOp", "AssignAddVariableOp", "AssignSubVariableOp");
+  private static final Set<DataType> FLOAT_TYPES =
+      Set.of(DataType.DT_FLOAT, DataType.DT_DOUBLE, DataType.DT_HALF, DataType.DT_BFLOAT16);
+
   /** Where the loaded model's variables are read and written; no op of a SavedModel uses this prefix. */
   public static final String VARIABLE_IO_SCOPE = "graft_vars";
 
@@ -48,12 +59,17 @@ public final class LoadedModel implements AutoCloseable {
   private final GraphDef flatGraph;
   private final List<VariableInfo> variables;
   private final ConfigProto sessionConfig;
+  private final String initOp;
+  private final List<String> writtenVariables;
   private Graph graph;
   private Session session;
   private VariableIo variableIo;
 
   private LoadedModel(SavedModelDir dir, SignatureInfo signature, GraphDef flatGraph,
-      List<VariableInfo> variables, Graph graph, Session session, ConfigProto sessionConfig) {
+      List<VariableInfo> variables, Graph graph, Session session, ConfigProto sessionConfig, String initOp,
+      List<String> writtenVariables) {
+    this.initOp = initOp;
+    this.writtenVariables = List.copyOf(writtenVariables);
     this.dir = dir;
     this.signature = signature;
     this.flatGraph = flatGraph;
@@ -136,19 +152,33 @@ public final class LoadedModel implements AutoCloseable {
     Set<String> roots = new LinkedHashSet<>();
     signature.inputs().forEach(t -> roots.add(t.node()));
     signature.outputs().forEach(t -> roots.add(t.node()));
+    String initOp = dir.initOp().orElse(null);
+    if (initOp != null) {
+      roots.add(initOp);
+    }
     long start = System.nanoTime();
     GraphDef flat = RefVariables.toResourceVariables(
         FunctionInliner.flatten(dir.metaGraph().getGraphDef(), roots));
     log.debug("Flattened {} into {} nodes in {} ms", path, flat.getNodeCount(), (System.nanoTime() - start) / 1_000_000);
     List<VariableInfo> variables = variablesOf(flat, dir.trainableFlags());
+    List<String> written = writtenByForwardPass(flat, initOp);
+    if (!written.isEmpty()) {
+      log.warn("The forward pass of signature '{}' of {} writes the variables {} (the seed state of random "
+          + "augmentation layers such as RandomFlip or RandomRotation, which Keras 3 exports active): its outputs change "
+          + "from one call to the next, in the original model as in Graft's training and export. Re-export the Python "
+          + "model without its augmentation layers and augment the training data instead (TrainConfig.optAugmentation)",
+          signature.key(), path, written);
+    }
     Graph graph = new Graph();
     Session session = null;
     try {
       graph.importGraphDef(flat);
       warnIfIntraOpPoolDiffers(options.intraOpThreads());
       session = new Session(graph, options.sessionConfig());
-      LoadedModel model = new LoadedModel(dir, signature, flat, variables, graph, session, options.sessionConfig());
+      LoadedModel model = new LoadedModel(dir, signature, flat, variables, graph, session, options.sessionConfig(),
+          initOp, written);
       model.restoreFrom(path, options.tag());
+      model.runInitOp(graph, session);
       return model;
     } catch (RuntimeException e) {
       if (session != null) {
@@ -157,6 +187,63 @@ public final class LoadedModel implements AutoCloseable {
       graph.close();
       throw e;
     }
+  }
+
+  /**
+   * Runs the model's init op (lookup tables, for one) as TensorFlow's loader does after the restore, feeding
+   * the asset files it reads.
+   */
+  private void runInitOp(Graph target, Session session) {
+    if (initOp == null) {
+      return;
+    }
+    Session.Runner runner = session.runner().addTarget(initOp);
+    List<TString> paths = new ArrayList<>();
+    try {
+      for (Map.Entry<String, Path> asset : dir.assetFiles().entrySet()) {
+        if (target.operation(asset.getKey().replaceAll(":\\d+$", "")) != null) {
+          TString file = TString.scalarOf(asset.getValue().toAbsolutePath().toString());
+          paths.add(file);
+          runner.feed(asset.getKey(), file);
+        }
+      }
+      runner.run();
+    } catch (TensorFlowException e) {
+      throw new GraftException("The model's init op '" + initOp + "' (it fills lookup tables such as a "
+          + "TextVectorization vocabulary) failed in the flattened graph: "
+          + String.valueOf(e.getMessage()).lines().findFirst().orElse("") + ". Check that the asset files "
+          + dir.assetFiles().values() + " exist, or export the model with its vocabulary as constants.", e);
+    } finally {
+      paths.forEach(TString::close);
+    }
+  }
+
+  /**
+   * The variables that the forward pass itself writes, in graph order: state such as the seed of Keras 3's
+   * random augmentation layers, which changes with every call (no weight, and never trained).
+   */
+  public List<String> writtenVariables() {
+    return writtenVariables;
+  }
+
+  private static List<String> writtenByForwardPass(GraphDef flat, String initOp) {
+    GraphIndex index = new GraphIndex(flat);
+    Set<String> init = initOp == null ? Set.of() : index.ancestors(List.of(initOp));
+    Set<String> written = new LinkedHashSet<>();
+    for (NodeDef node : flat.getNodeList()) {
+      if (WRITE_OPS.contains(node.getOp()) && !init.contains(node.getName())) {
+        NodeDef target = index.node(GraphIndex.nodeOf(index.skipIdentities(GraphIndex.dataInputs(node).get(0))));
+        if (target != null && target.getOp().equals("VarHandleOp")) {
+          written.add(target.getName());
+        }
+      }
+    }
+    return List.copyOf(written);
+  }
+
+  /** The op that fills the model's lookup tables after loading (run again for every new session), or null. */
+  public String initOp() {
+    return initOp;
   }
 
   private static void warnIfIntraOpPoolDiffers(int requested) {
@@ -176,11 +263,49 @@ public final class LoadedModel implements AutoCloseable {
     } catch (TensorFlowException | IllegalArgumentException e) {
       throw new GraftException(loadFailure(path, e), e);
     }
-    try (bundle; VariableSnapshot values = new VariableIo(bundle.graph(), "graft_load").read(bundle.session(), names)) {
-      variableIo.assign(session, values);
+    try (bundle) {
+      List<String> unset = unsetVariables(bundle, names);
+      List<String> restored = names.stream().filter(n -> !unset.contains(n)).toList();
+      try (VariableSnapshot values = new VariableIo(bundle.graph(), "graft_load").read(bundle.session(), restored)) {
+        variableIo.assign(session, values);
+      }
+      if (!unset.isEmpty()) {
+        log.info("TensorFlow's loader left {} variable(s) of {} unset; restoring them by the object graph",
+            unset.size(), path);
+        Map<String, DataType> dtypes = new HashMap<>();
+        variables.forEach(v -> dtypes.put(v.name(), v.dtype()));
+        CapturedVariables.restore(dir, unset, dtypes, session, variableIo);
+      }
     } catch (TensorFlowException e) {
       throw new GraftException(loadFailure(path, e), e);
     }
+  }
+
+  /** The resource variables among {@code names} that the loaded bundle holds no value for. */
+  private static List<String> unsetVariables(SavedModelBundle bundle, List<String> names) {
+    Graph graph = bundle.graph();
+    List<String> checked = new ArrayList<>();
+    Session.Runner runner = bundle.session().runner();
+    for (String name : names) {
+      GraphOperation variable = graph.operation(name);
+      if (variable != null && variable.type().equals("VarHandleOp")) {
+        checked.add(name);
+        runner.fetch(graph.opBuilder("VarIsInitializedOp", "graft_load_check/" + checked.size(), graph.baseScope())
+            .addInput(variable.output(0)).build().output(0));
+      }
+    }
+    if (checked.isEmpty()) {
+      return List.of();
+    }
+    List<String> unset = new ArrayList<>();
+    try (Result result = runner.run()) {
+      for (int i = 0; i < checked.size(); i++) {
+        if (!((TBool) result.get(i)).getBoolean()) {
+          unset.add(checked.get(i));
+        }
+      }
+    }
+    return unset;
   }
 
   /**
@@ -229,10 +354,11 @@ public final class LoadedModel implements AutoCloseable {
       String name = node.getName();
       long[] shape = node.getAttrMap().get("shape").getShape().getDimList().stream()
           .mapToLong(TensorShapeProto.Dim::getSize).toArray();
-      boolean trainable = trainableFlags.getOrDefault(name,
+      DataType dtype = node.getAttrMap().get("dtype").getType();
+      // Only float variables have gradients: an integer one (the seed state of Keras 3's random layers) never trains.
+      boolean trainable = FLOAT_TYPES.contains(dtype) && trainableFlags.getOrDefault(name,
           !(name.contains("moving_mean") || name.contains("moving_variance")));
-      variables.add(new VariableInfo(name, node.getAttrMap().get("dtype").getType(), shape, trainable,
-          VariableInfo.layerOf(name)));
+      variables.add(new VariableInfo(name, dtype, shape, trainable, VariableInfo.layerOf(name)));
     }
     return List.copyOf(variables);
   }
@@ -303,6 +429,7 @@ public final class LoadedModel implements AutoCloseable {
       try (VariableSnapshot values = variableIo.read(session, names)) {
         newIo.assign(newSession, values);
       }
+      runInitOp(newGraph, newSession);
       session.close();
       graph.close();
       graph = newGraph;

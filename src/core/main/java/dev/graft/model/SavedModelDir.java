@@ -13,10 +13,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import org.tensorflow.proto.AssetFileDef;
 import org.tensorflow.proto.CollectionDef;
 import org.tensorflow.proto.MetaGraphDef;
 import org.tensorflow.proto.NodeDef;
 import org.tensorflow.proto.SavedModel;
+import org.tensorflow.proto.SignatureDef;
 import org.tensorflow.proto.SavedObjectGraphOuterClass.SavedObject;
 import org.tensorflow.proto.VariableDef;
 
@@ -29,6 +31,9 @@ import org.tensorflow.proto.VariableDef;
  * }</pre>
  */
 public final class SavedModelDir {
+
+  /** The signature key under which TF2 SavedModels name their init op. */
+  public static final String INIT_OP_SIGNATURE = "__saved_model_init_op";
 
   private final Path path;
   private final MetaGraphDef metaGraph;
@@ -189,6 +194,39 @@ public final class SavedModelDir {
               : " Pass --signature with one of them."));
     }
     return SignatureInfo.of(key, def);
+  }
+
+  /**
+   * The op TensorFlow's loader runs after restoring the variables (it fills lookup tables, for one): the
+   * {@code __saved_model_init_op} signature's target, or the {@code saved_model_main_op} /
+   * {@code legacy_init_op} collection's; empty when the model has none.
+   */
+  public Optional<String> initOp() {
+    SignatureDef init = metaGraph.getSignatureDefMap().get(INIT_OP_SIGNATURE);
+    if (init != null && init.getOutputsCount() > 0) {
+      return Optional.of(nodeName(init.getOutputsMap().values().iterator().next().getName()));
+    }
+    for (String key : List.of("saved_model_main_op", "legacy_init_op")) {
+      CollectionDef collection = metaGraph.getCollectionDefMap().get(key);
+      if (collection != null && collection.getNodeList().getValueCount() > 0) {
+        return Optional.of(nodeName(collection.getNodeList().getValue(0)));
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** The asset files the init op reads (vocabulary files, say): the tensor the loader feeds, and the file. */
+  public Map<String, Path> assetFiles() {
+    Map<String, Path> files = new java.util.LinkedHashMap<>();
+    for (AssetFileDef asset : metaGraph.getAssetFileDefList()) {
+      files.put(asset.getTensorInfo().getName(), path.resolve("assets").resolve(asset.getFilename()));
+    }
+    return files;
+  }
+
+  private static String nodeName(String tensor) {
+    String name = tensor.startsWith("^") ? tensor.substring(1) : tensor;
+    return name.contains(":") ? name.substring(0, name.indexOf(':')) : name;
   }
 
   /**
