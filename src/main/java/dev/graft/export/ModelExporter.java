@@ -116,7 +116,8 @@ public final class ModelExporter {
 
   private record TensorInfoShape(long... dims) {}
 
-  private static int nextVersion(Path out) {
+  /** The version {@link #export} takes when none is given: one above the highest integer folder in {@code out}. */
+  public static int nextVersion(Path out) {
     if (!Files.isDirectory(out)) {
       return 1;
     }

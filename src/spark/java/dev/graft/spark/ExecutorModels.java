@@ -22,6 +22,7 @@ final class ExecutorModels {
   private record Key(Path dir, FeatureOptions options) {}
 
   private static final Map<Key, FeatureExtractor> MODELS = new ConcurrentHashMap<>();
+  private static final java.util.concurrent.atomic.AtomicInteger LOADS = new java.util.concurrent.atomic.AtomicInteger();
 
   private ExecutorModels() {}
 
@@ -38,7 +39,10 @@ final class ExecutorModels {
     FeatureOptions threaded = options.toBuilder().optThreads(taskCpus, Math.max(1, executorCores() / taskCpus))
         .build();
     try {
-      return MODELS.computeIfAbsent(new Key(dir, threaded), key -> FeatureExtractor.open(key.dir(), key.options()));
+      return MODELS.computeIfAbsent(new Key(dir, threaded), key -> {
+        LOADS.incrementAndGet();
+        return FeatureExtractor.open(key.dir(), key.options());
+      });
     } catch (GraftException e) {
       if (Files.isDirectory(dir)) {
         throw e;
@@ -107,8 +111,8 @@ final class ExecutorModels {
     loaded.forEach(FeatureExtractor::close);
   }
 
-  /** Models loaded in this JVM now (for tests). */
-  static int loadedCount() {
-    return MODELS.size();
+  /** Models this JVM has loaded so far (for tests). */
+  static int loads() {
+    return LOADS.get();
   }
 }

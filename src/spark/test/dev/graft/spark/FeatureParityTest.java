@@ -12,52 +12,72 @@ import java.util.Map;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Spark's features equal single-machine Graft's for the same images, model, cut and preprocessing. */
+/**
+ * Spark's features equal single-machine Graft's (as retrain's head-only training caches them) for the same images,
+ * model, cut and preprocessing: a real ImageNet MobileNet on real X-rays, rows spread over several partitions.
+ */
 class FeatureParityTest {
 
   private static final double TOLERANCE = 1e-5;
 
-  @TempDir Path dir;
+  @TempDir static Path dir;
+  private static Path model;
+  private static Path images;
+  private static List<Path> files = new ArrayList<>();
+  private static float[][] expected;
+
+  @BeforeAll
+  static void singleMachine() throws Exception {
+    model = PythonSide.fixture("mobilenet_v1_025_pooled");
+    images = TestImages.xrays(dir.resolve("images"), 6);
+    expected = SingleMachine.features(model, images, "symmetric", files);
+  }
 
   @Test
-  void binaryFileRowsGiveTheSingleMachineFeatures() throws Exception {
-    Path model = PythonSide.fixture("mobilenet_v1_025_pooled");
-    Path images = TestImages.xrays(dir.resolve("images"), 6);
-    List<Path> files = new ArrayList<>();
-    float[][] expected = SingleMachine.features(model, images, "symmetric", files);
-
+  void binaryFileRowsGiveTheSingleMachineFeatures() {
     SparkSession spark = LocalSpark.session();
     Dataset<Row> rows = spark.read().format("binaryFile").option("recursiveFileLookup", "true")
         .load(images.toUri().toString());
     assertTrue(rows.rdd().getNumPartitions() >= 2, "the images should span several partitions");
+    int before = ExecutorModels.loads();
     Dataset<Row> features = new GraftTransformer().setModelPath(model.toString()).setPreprocess("symmetric")
         .setBatchSize(4).transform(rows).select("path", "features");
-    Map<String, float[]> byFile = collect(features);
+    assertClose(collect(features), "binaryFile");
+    assertTrue(ExecutorModels.loads() - before <= 1, "one model load for every task of the JVM, got "
+        + (ExecutorModels.loads() - before) + " for " + rows.rdd().getNumPartitions() + " partitions");
+  }
 
-    assertEquals(files.size(), byFile.size(), "one row per image");
+  @Test
+  void imageSourceRowsGiveTheSingleMachineFeatures() {
+    SparkSession spark = LocalSpark.session();
+    Dataset<Row> rows = spark.read().format("image").option("recursiveFileLookup", "true")
+        .load(images.toUri().toString());
+    Dataset<Row> features = new GraftTransformer().setModelPath(model.toString()).setPreprocess("symmetric")
+        .setInputCol("image").setBatchSize(5).transform(rows).select("image.origin", "features");
+    assertClose(collect(features), "image source");
+  }
+
+  private static void assertClose(Map<String, float[]> byFile, String source) {
+    assertEquals(files.size(), byFile.size(), "one row per image from the " + source);
     double worst = 0;
     for (int i = 0; i < files.size(); i++) {
       float[] got = byFile.get(files.get(i).toString());
       assertEquals(expected[i].length, got.length, "features of " + files.get(i));
-      for (int k = 0; k < got.length; k++) {
-        worst = Math.max(worst, Math.abs(got[k] - expected[i][k]));
-      }
+      worst = Math.max(worst, Floats.maxAbsDiff(got, expected[i]));
     }
+    System.out.printf("features from the %s: max abs difference %.3g from single-machine Graft over %d images%n",
+        source, worst, files.size());
     assertTrue(worst <= TOLERANCE, "max abs difference " + worst + " over " + files.size() + " images");
   }
 
   private static Map<String, float[]> collect(Dataset<Row> features) {
     Map<String, float[]> byFile = new HashMap<>();
     for (Row row : features.collectAsList()) {
-      List<Float> values = row.getList(1);
-      float[] f = new float[values.size()];
-      for (int k = 0; k < f.length; k++) {
-        f[k] = values.get(k);
-      }
-      byFile.put(ImageColumn.displayPath(row.getString(0)), f);
+      byFile.put(ImageColumn.displayPath(row.getString(0)), Floats.cell(row, 1));
     }
     return byFile;
   }

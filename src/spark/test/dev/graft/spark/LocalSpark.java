@@ -4,16 +4,17 @@ import org.apache.spark.sql.SparkSession;
 
 /**
  * One local[2] Spark session for every test class of the JVM (starting one costs seconds), bound to loopback and
- * without the web UI; stopped when the JVM exits.
+ * without the web UI; stopped when the JVM exits (and made again if a command under test stopped it).
  */
 final class LocalSpark {
 
   private static SparkSession session;
+  private static boolean hooked;
 
   private LocalSpark() {}
 
   static synchronized SparkSession session() {
-    if (session == null) {
+    if (session == null || session.sparkContext().isStopped()) {
       session = SparkSession.builder().master("local[2]").appName("graft-tests")
           .config("spark.ui.enabled", "false")
           .config("spark.driver.host", "127.0.0.1")
@@ -22,7 +23,10 @@ final class LocalSpark {
           .config("spark.sql.files.maxPartitionBytes", String.valueOf(64 * 1024))
           .getOrCreate();
       session.sparkContext().setLogLevel("ERROR");
-      Runtime.getRuntime().addShutdownHook(new Thread(LocalSpark::stop, "graft-tests-spark-stop"));
+      if (!hooked) {
+        Runtime.getRuntime().addShutdownHook(new Thread(LocalSpark::stop, "graft-tests-spark-stop"));
+        hooked = true;
+      }
     }
     return session;
   }
