@@ -55,8 +55,8 @@ final class ExecutorModels {
   }
 
   /**
-   * The folder to load: one shipped to the executors under the folder's name ({@code --archives model.zip#NAME},
-   * or the Spark retrain's own shipping) when there is one, else the path as given.
+   * The folder to load: one shipped to the executors under the folder's name ({@code --archives model.zip#NAME})
+   * when there is one, else the path as given.
    */
   static Path resolve(String modelPath) {
     Path given = Path.of(modelPath);

@@ -116,8 +116,9 @@ public final class Featurize {
    * @param table the table written
    * @param skippedItems the first unreadable images left out, {@code file: reason}
    * @param seconds wall time of the Spark job
+   * @param shippedAs the model folder's name when it was shipped to the executors, else null
    */
-  public record Result(FeatureTable table, List<String> skippedItems, double seconds) {}
+  public record Result(FeatureTable table, List<String> skippedItems, double seconds, String shippedAs) {}
 
   /**
    * Runs the job.
@@ -138,10 +139,11 @@ public final class Featurize {
     }
     ImageFolders folders = ImageFolders.list(spark, job.data(), job.skipBad());
     boolean ship = job.shipModel() != null ? job.shipModel() : ModelShipping.remote(spark);
-    String modelPath = ship ? ModelShipping.ship(spark, job.model())
-        : job.model().toAbsolutePath().normalize().toString();
-    GraftTransformer transformer = transformer(modelPath, options).setBatchSize(job.batchSize())
-        .setSkipBad(job.skipBad());
+    GraftTransformer transformer = transformer(job.model().toAbsolutePath().normalize().toString(), options)
+        .setBatchSize(job.batchSize()).setSkipBad(job.skipBad());
+    if (ship) {
+      transformer.shipModel(spark);
+    }
     FeatureOptions used = options;
     long start = System.nanoTime();
     FeatureTable table;
@@ -153,7 +155,8 @@ public final class Featurize {
     } catch (Exception e) {
       throw SparkJobs.unwrap(e);
     }
-    return new Result(table, List.copyOf(transformer.skippedItems().value()), (System.nanoTime() - start) / 1e9);
+    return new Result(table, List.copyOf(transformer.skippedItems().value()), (System.nanoTime() - start) / 1e9,
+        ship ? job.model().toAbsolutePath().normalize().getFileName().toString() : null);
   }
 
   /** A transformer with these options' model, cut, preprocessing and output. */

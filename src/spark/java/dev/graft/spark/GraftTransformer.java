@@ -57,6 +57,7 @@ public final class GraftTransformer extends Transformer {
   private final IntParam batchSize;
   private final BooleanParam skipBad;
 
+  private ModelShipping shipped;
   private transient LongAccumulator skipped;
   private transient CollectionAccumulator<String> skippedItems;
 
@@ -315,14 +316,25 @@ public final class GraftTransformer extends Transformer {
     SparkSession spark = dataset.sparkSession();
     skipped = spark.sparkContext().longAccumulator("graft: unreadable images skipped");
     skippedItems = spark.sparkContext().collectionAccumulator("graft: unreadable images");
-    PartitionRunner runner = new PartitionRunner(getOrDefault(modelPath), featureOptions(),
+    PartitionRunner runner = new PartitionRunner(getOrDefault(modelPath), shipped, featureOptions(),
         ImageColumn.of(dataset.schema(), getOrDefault(inputCol), getOrDefault(pathCol)),
         (Integer) getOrDefault(batchSize), (Boolean) getOrDefault(skipBad), skipped, skippedItems);
     return dataset.toDF().mapPartitions(runner, Encoders.row(schema));
   }
 
+  /**
+   * Sends the model folder {@link #modelPath} names on the driver's disk to the executors with the job (zipped, as a
+   * broadcast variable; unpacked once per executor JVM), for clusters whose nodes do not see that disk.
+   */
+  public GraftTransformer shipModel(SparkSession spark) {
+    shipped = ModelShipping.ship(spark, java.nio.file.Path.of(getOrDefault(modelPath)));
+    return this;
+  }
+
   @Override
   public GraftTransformer copy(ParamMap extra) {
-    return (GraftTransformer) defaultCopy(extra);
+    GraftTransformer copy = (GraftTransformer) defaultCopy(extra);
+    copy.shipped = shipped;
+    return copy;
   }
 }

@@ -25,6 +25,7 @@ final class PartitionRunner implements MapPartitionsFunction<Row, Row> {
   private static final int NAMED_PER_TASK = 20;
 
   private final String modelPath;
+  private final ModelShipping shipped;
   private final FeatureOptions options;
   private final ImageColumn column;
   private final int batchSize;
@@ -32,9 +33,10 @@ final class PartitionRunner implements MapPartitionsFunction<Row, Row> {
   private final LongAccumulator skipped;
   private final CollectionAccumulator<String> skippedItems;
 
-  PartitionRunner(String modelPath, FeatureOptions options, ImageColumn column, int batchSize, boolean skipBad,
-      LongAccumulator skipped, CollectionAccumulator<String> skippedItems) {
+  PartitionRunner(String modelPath, ModelShipping shipped, FeatureOptions options, ImageColumn column, int batchSize,
+      boolean skipBad, LongAccumulator skipped, CollectionAccumulator<String> skippedItems) {
     this.modelPath = modelPath;
+    this.shipped = shipped;
     this.options = options;
     this.column = column;
     this.batchSize = batchSize;
@@ -48,7 +50,7 @@ final class PartitionRunner implements MapPartitionsFunction<Row, Row> {
     if (!rows.hasNext()) {
       return Collections.emptyIterator();
     }
-    return new Batches(rows, ExecutorModels.get(modelPath, options));
+    return new Batches(rows, ExecutorModels.get(shipped != null ? shipped.unpacked().toString() : modelPath, options));
   }
 
   private final class Batches implements Iterator<Row> {

@@ -21,7 +21,9 @@ public final class SparkJobs {
     } else if (master != null) {
       builder.master(master);
     }
-    return builder.getOrCreate();
+    SparkSession spark = builder.getOrCreate();
+    spark.sparkContext().setLogLevel("WARN");
+    return spark;
   }
 
   /**

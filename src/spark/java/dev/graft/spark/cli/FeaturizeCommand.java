@@ -46,8 +46,11 @@ final class FeaturizeCommand implements Callable<Integer> {
     FeatureTable.Info info = result.table().info();
     printer.printf("model    %s  (features %s, %d per example; preprocessing %s)%n", info.model(), info.features(),
         info.featureSize(), info.preprocess());
-    printer.printf("features %s: %d rows of classes %s in %.1f s (%.0f images/s)%n", result.table().location(),
+    printer.printf("features %s: %d rows of classes %s in %.1f s (%.1f images/s)%n", result.table().location(),
         info.rows(), info.classNames(), result.seconds(), info.rows() / result.seconds());
+    if (result.shippedAs() != null) {
+      printer.printf("shipped  the model %s to the executors (a broadcast variable)%n", result.shippedAs());
+    }
     if (job.skipBad()) {
       printer.printf("skipped  %d unreadable images%s%n", info.skipped(),
           result.skippedItems().isEmpty() ? "" : ", the first: " + result.skippedItems().get(0));

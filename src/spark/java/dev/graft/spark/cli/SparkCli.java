@@ -24,6 +24,9 @@ public final class SparkCli implements Runnable {
 
   /** Runs the command line and exits with its status: 0 done, 1 bad input or a failed run, 2 usage. */
   public static void main(String[] args) {
+    // only when slf4j-simple binds (Spark's jars from Maven, no distribution): Spark's INFO lines stay out
+    System.setProperty("org.slf4j.simpleLogger.log.org.apache.spark",
+        System.getProperty("org.slf4j.simpleLogger.log.org.apache.spark", "warn"));
     int code = newCommandLine().execute(args);
     System.exit(code);
   }
