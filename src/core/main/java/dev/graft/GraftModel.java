@@ -272,6 +272,92 @@ public final class GraftModel implements AutoCloseable {
   }
 
   /**
+   * Trains only the new head on features computed before, one row of {@link CutPoint#featureSize()} values per
+   * example, as a head-only {@link #train} trains it on its feature cache: the same graph, optimizer and batch order.
+   * Use it when the features were computed elsewhere (on a cluster); {@link #export} then stitches this backbone
+   * and the trained head into one SavedModel.
+   *
+   * <pre>{@code
+   * model.replaceHead(HeadSpec.builder().setNumClasses(2).build());
+   * model.trainHead(trainFeatures, valFeatures, TrainConfig.builder().setEpochs(5).build());
+   * }</pre>
+   *
+   * @param features rows of features with their labels
+   * @param validation rows of validation features (may be null)
+   * @throws IllegalArgumentException when the config unfreezes backbone layers or the rows have another size
+   */
+  public TrainResult trainHead(LabeledData features, LabeledData validation, TrainConfig config) {
+    if (head == null) {
+      throw new IllegalStateException("No new head: call replaceHead(HeadSpec) before trainHead()");
+    }
+    if (trained) {
+      throw new IllegalStateException("The head was trained already; load the model again for another run");
+    }
+    if (config.freeze().kind() != dev.graft.train.FreezePolicy.Kind.HEAD || config.augmentation() != null
+        || config.batchNormTraining()) {
+      throw new IllegalArgumentException("Training on precomputed features trains the head alone; got --train "
+          + config.freeze() + (config.augmentation() != null ? " with augmentation" : "")
+          + (config.batchNormTraining() ? " with --bn-train" : "") + ". Train on the images to fine-tune the backbone.");
+    }
+    for (LabeledData rows : java.util.Arrays.asList(features, validation)) {
+      if (rows != null && LabeledDatas.exampleSize(rows) != cut.featureSize()) {
+        throw new IllegalArgumentException("Feature rows of " + rows.describe() + " hold "
+            + LabeledDatas.exampleSize(rows) + " values but the cut " + cut.features() + " gives "
+            + cut.featureSize() + "; compute the features with the same model and cut");
+      }
+    }
+    if (features.classNames().size() != headSpec.numClasses()) {
+      throw new GraftException("The head has " + headSpec.numClasses() + " classes but the features have "
+          + features.classNames().size() + " " + features.classNames() + "; match the head to the data.");
+    }
+    // The fed tensor is the cut itself: the trainer feeds the rows there and never runs the backbone.
+    TrainTarget target = new TrainTarget(model.graph(), model.session(), model.variableIo(), cut.features(),
+        head.features(), cut.featureSize(), head, headSpec.dropout(), headSpec.numClasses(), List.of(), List.of(),
+        Map.of(), null, Map.of(), List.of(), runIdentity(features));
+    this.classNames = List.copyOf(features.classNames());
+    this.lastConfig = config;
+    this.trained = true;
+    this.lastResult = Trainer.train(target, features, validation, config);
+    return lastResult;
+  }
+
+  /**
+   * Sets the new head's weights to values trained elsewhere, in the order of {@link Head#variables()} (kernel
+   * {@code [inputs, units]} row-major, then bias, layer by layer), for the classes {@code classNames}.
+   *
+   * @throws IllegalArgumentException when a value count does not match its variable
+   */
+  public GraftModel assignHead(List<float[]> values, List<String> classNames) {
+    if (head == null) {
+      throw new IllegalStateException("No new head: call replaceHead(HeadSpec) before assignHead()");
+    }
+    if (values.size() != head.variables().size() || classNames.size() != headSpec.numClasses()) {
+      throw new IllegalArgumentException("The head has " + head.variables().size() + " variables and "
+          + headSpec.numClasses() + " classes; got " + values.size() + " values and " + classNames.size()
+          + " class names");
+    }
+    List<org.tensorflow.Tensor> tensors = new ArrayList<>();
+    try {
+      for (int i = 0; i < values.size(); i++) {
+        String name = head.variables().get(i);
+        org.tensorflow.ndarray.Shape shape = model.graph().operationOrThrow(name).attributes().getAttrShape("shape");
+        if (shape.size() != values.get(i).length) {
+          throw new IllegalArgumentException("Head variable " + name + " has shape " + shape + " ("
+              + shape.size() + " values); got " + values.get(i).length + " values");
+        }
+        tensors.add(org.tensorflow.types.TFloat32.tensorOf(shape,
+            org.tensorflow.ndarray.buffer.DataBuffers.of(values.get(i), true, false)));
+      }
+      model.variableIo().assign(model.session(), head.variables(), tensors::get);
+    } finally {
+      tensors.forEach(org.tensorflow.Tensor::close);
+    }
+    this.classNames = List.copyOf(classNames);
+    this.trained = true;
+    return this;
+  }
+
+  /**
    * Rebuilds the graph with the trained batch-normalization layers in training mode and the head
    * added again (its variables take their values when training starts).
    */

@@ -11,7 +11,7 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
 /** Shows training progress: a progress bar per epoch on a terminal, plain lines otherwise. */
-final class ConsoleProgress implements TrainingListener {
+public final class ConsoleProgress implements TrainingListener {
 
   private final PrintWriter out;
   private final boolean terminal;
@@ -20,7 +20,8 @@ final class ConsoleProgress implements TrainingListener {
   private ProgressBar bar;
   private long epochStart;
 
-  ConsoleProgress(PrintWriter out, boolean terminal) {
+  /** Prints to {@code out}; draws bars when {@code terminal}. */
+  public ConsoleProgress(PrintWriter out, boolean terminal) {
     this.out = out;
     this.terminal = terminal;
   }

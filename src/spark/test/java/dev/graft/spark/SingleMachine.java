@@ -1,0 +1,78 @@
+package dev.graft.spark;
+
+import dev.graft.head.CutChoice;
+import dev.graft.Graft;
+import dev.graft.GraftModel;
+import dev.graft.data.Batch;
+import dev.graft.data.BatchIterator;
+import dev.graft.data.BatchStream;
+import dev.graft.data.DataOptions;
+import dev.graft.data.DataSources;
+import dev.graft.data.LabeledData;
+import dev.graft.data.LabeledDatas;
+import dev.graft.data.Preprocessing;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
+import org.tensorflow.Result;
+
+/**
+ * Graft's features on one machine, computed as {@code retrain}'s head-only training caches them: the image folder
+ * read with the model's input size, scaled, batches of 256 through the backbone to the cut.
+ */
+final class SingleMachine {
+
+  /**
+   * The features of every image of a folder, rows in the folder's order.
+   *
+   * @param files receives each row's file, in the same order
+   */
+  static float[][] features(Path modelDir, Path folder, String preprocess, List<Path> files) throws IOException {
+    try (GraftModel model = Graft.load(modelDir, CutChoice.none())) {
+      model.withPreprocessing(Preprocessing.parse(preprocess));
+      long[] shape = model.model().input().shape();
+      LabeledData data = LabeledDatas.preprocessed(DataSources.open(folder.toString(),
+          DataOptions.builder().optTargetShape(Arrays.copyOfRange(shape, 1, shape.length)).build()),
+          model.preprocessing());
+      int width = (int) model.cut().featureSize();
+      float[][] rows = new float[data.size()][];
+      try (BatchStream stream = BatchStream.builder().setData(data).setBatchSize(256).optShuffle(false).build();
+          BatchIterator batches = stream.epoch(0)) {
+        while (batches.hasNext()) {
+          try (Batch batch = batches.next();
+              Result result = model.model().session().runner().feed(model.model().input().tensor(), batch.features())
+                  .fetch(model.cut().features()).run()) {
+            float[] all = new float[batch.size() * width];
+            result.get(0).asRawTensor().data().asFloats().read(all);
+            for (int i = 0; i < batch.size(); i++) {
+              rows[batch.index(i)] = Arrays.copyOfRange(all, i * width, (i + 1) * width);
+            }
+          }
+        }
+      }
+      files.addAll(imageFiles(folder));
+      if (files.size() != rows.length) {
+        throw new IllegalStateException("listed " + files.size() + " files for " + rows.length + " rows");
+      }
+      return rows;
+    }
+  }
+
+  /** The images of a folder of class folders in the order Graft reads them: classes, then paths, sorted. */
+  static List<Path> imageFiles(Path folder) throws IOException {
+    List<Path> files = new ArrayList<>();
+    try (Stream<Path> classes = Files.list(folder)) {
+      for (Path cls : classes.filter(Files::isDirectory).sorted().toList()) {
+        try (Stream<Path> images = Files.walk(cls)) {
+          images.filter(Files::isRegularFile).filter(p -> p.toString().matches("(?i).*\\.(jpe?g|png)$"))
+              .map(p -> folder.relativize(p).toString()).sorted().forEach(p -> files.add(folder.resolve(p)));
+        }
+      }
+    }
+    return files;
+  }
+}
