@@ -44,10 +44,10 @@ fi
 mvn -B -ntp -q -pl src/spark dependency:build-classpath -DincludeScope=compile \
   -DexcludeGroupIds=org.tensorflow,org.bytedeco,info.picocli,me.tongfei,org.knowm.xchart \
   -DexcludeArtifactIds=protobuf-java,slf4j-simple -Dmdep.outputFile="$work/classpath.txt"
-mvn -B -ntp -q dependency:copy -Dartifact=com.google.protobuf:protobuf-java:2.5.0 -DoutputDirectory="$work/old" \
+mvn -B -ntp -q -N dependency:copy -Dartifact=com.google.protobuf:protobuf-java:2.5.0 -DoutputDirectory="$work/old" \
   || { echo "*** could not fetch protobuf-java 2.5.0; the cluster runs without it" >&2; mkdir -p "$work/old"; }
 # Spark's own logging binding, which the build keeps off the test class path
-mvn -B -ntp -q dependency:copy -Dartifact=org.apache.logging.log4j:log4j-slf4j2-impl:2.24.3 \
+mvn -B -ntp -q -N dependency:copy -Dartifact=org.apache.logging.log4j:log4j-slf4j2-impl:2.24.3 \
   -DoutputDirectory="$work/logging"
 mkdir -p "$work/spark/jars" "$work/spark/conf"
 for jar in "$work"/old/*.jar "$work"/logging/*.jar $(tr ':' ' ' < "$work/classpath.txt"); do
