@@ -422,11 +422,17 @@ final class RetrainCommand implements Callable<Integer> {
       if (value.trim().equalsIgnoreCase("auto")) {
         return TrainConfig.AUTO;
       }
+      int count;
       try {
-        return Integer.parseInt(value.trim());
+        count = Integer.parseInt(value.trim());
       } catch (NumberFormatException e) {
         throw new CommandLine.TypeConversionException("'" + value + "' is neither a whole number nor auto");
       }
+      if (count < 0) {
+        // negative numbers are not a way to say auto
+        throw new CommandLine.TypeConversionException("must be >= 0 or auto, got " + count);
+      }
+      return count;
     }
   }
 

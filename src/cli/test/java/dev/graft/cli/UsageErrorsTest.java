@@ -41,10 +41,10 @@ class UsageErrorsTest {
         Arguments.of(List.of("--lr", "NaN"), "--lr must be a positive number"),
         Arguments.of(List.of("--val-split", "1"), "--val-split must be in [0, 1)"),
         Arguments.of(List.of("--version", "-3"), "--version must be a positive integer"),
-        Arguments.of(List.of("--patience", "-1"), "--patience must be >= 0"),
+        Arguments.of(List.of("--patience", "-1"), "'--patience': must be >= 0 or auto, got -1"),
         Arguments.of(List.of("--dropout", "1"), "Dropout must be in [0, 1)"),
         Arguments.of(List.of("--monitor", "loss"), "--monitor must be val_loss or val_accuracy"),
-        Arguments.of(List.of("--optimizer", "adamx"), "Unknown --optimizer 'adamx'"),
+        Arguments.of(List.of("--optimizer", "adamx"), "Unknown optimizer 'adamx'"),
         Arguments.of(List.of("--train", "last:x"), "N of last:N must be a whole number"),
         Arguments.of(List.of("--export-input", "pixels"), "Export input 'pixels' is not one of drop-in"),
         // degenerate values that used to export a model silently
