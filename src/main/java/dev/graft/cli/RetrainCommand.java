@@ -231,8 +231,9 @@ final class RetrainCommand implements Callable<Integer> {
       }
       TrainConfig config = builder.build();
       TrainPlan plan = TrainPlan.of(config, trainData.size(), true);
-      printer.printf("train    %s, %s, batch %d, %d steps per epoch, seed %d; best epoch kept by %s; batch norm %s%n",
-          config.freeze(), config.optimizer(), batchSize, plan.stepsPerEpoch(), seed, monitor,
+      printer.printf("train    %s, %s, batch %d, %d step%s per epoch, seed %d; best epoch kept by %s; batch norm %s%n",
+          config.freeze(), config.optimizer(), batchSize, plan.stepsPerEpoch(), plan.stepsPerEpoch() == 1 ? "" : "s",
+          seed, monitor,
           bnTrain ? "trains (--bn-train)" : "in inference mode");
       for (int i = 0; i < plan.phases().size(); i++) {
         printer.printf("phase %d  %s%n", i + 1, plan.phases().get(i).describe());
