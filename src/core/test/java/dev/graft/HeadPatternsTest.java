@@ -210,7 +210,7 @@ class HeadPatternsTest {
     }
     {
       model.withPreprocessing(Preprocessing.none());
-      LabeledData data = TeacherData.make(model.model().input(), model.model().graph(), 48, 3, 7);
+      LabeledData data = TeacherData.make(model.model().input(), model.model().graph(), 32, 3, 7);
       model.replaceHead(HeadSpec.builder().setNumClasses(3).build());
       List<String> backbone = model.model().variables().stream().map(VariableInfo::name)
           .filter(v -> !model.cut().oldHeadVariables().contains(v)).toList();

@@ -219,8 +219,9 @@ final class RetrainCommand implements Callable<Integer> {
           .optHidden(hidden == null ? List.of() : hidden).optDropout(dropout).build());
       TrainConfig config = plan.config();
       TrainPlan trainPlan = TrainPlan.of(config, trainData.size(), true);
-      printer.printf("train    %s, %s, batch %d, %d steps per epoch, seed %d; best epoch kept by %s; batch norm %s%n",
-          config.freeze(), config.optimizer(), batchSize, trainPlan.stepsPerEpoch(), seed, monitor,
+      printer.printf("train    %s, %s, batch %d, %d step%s per epoch, seed %d; best epoch kept by %s; batch norm %s%n",
+          config.freeze(), config.optimizer(), batchSize, trainPlan.stepsPerEpoch(),
+          trainPlan.stepsPerEpoch() == 1 ? "" : "s", seed, monitor,
           bnTrain ? "trains (--bn-train)" : "in inference mode");
       for (int i = 0; i < trainPlan.phases().size(); i++) {
         printer.printf("phase %d  %s%n", i + 1, trainPlan.phases().get(i).describe());

@@ -33,7 +33,6 @@ final class ImageFilesData extends AbstractLabeledData {
 
   @Override
   public void readFloats(int index, float[] dst, int offset) {
-    Path file = file(index);
-    target.write(ImageDecoder.decode(file), dst, offset, file.toString());
+    ImageDecoder.decodeInto(file(index), target, dst, offset);
   }
 }

@@ -192,7 +192,7 @@ public final class TfRecordData extends AbstractLabeledData {
     }
     String source = source(index);
     byte[] image = image(readBytesUnchecked(index, source), imageKey, source);
-    target.write(ImageDecoder.decode(image, source), dst, offset, source);
+    ImageDecoder.decodeInto(image, source, target, dst, offset);
   }
 
   @Override

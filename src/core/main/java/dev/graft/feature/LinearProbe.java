@@ -11,7 +11,7 @@ final class LinearProbe {
   private static final int MAX_ITERATIONS = 200;
   private static final int MIN_ITERATIONS = 30;
   private static final float LEARNING_RATE = 0.05f;
-  private static final float L2 = 1e-3f;
+  private static final float L2 = 1e-2f;
 
   /**
    * A probe's validation score.

@@ -64,13 +64,12 @@ public final class CutCandidates {
   }
 
   /**
-   * Up to {@code max} layer outputs a head can read, nearest the old classifier first: the classifier's own input
-   * and the layers before it, leaving out outputs that the next layer only normalizes or activates (a convolution
-   * before its batch norm, a batch norm before its ReLU), whose activated form is the better feature.
+   * Up to {@code max} layer outputs a head can read, nearest the old head first: the cut itself (the old head's
+   * input) and the layers before it, leaving out outputs that the next layer only normalizes or activates (a
+   * convolution before its batch norm, a batch norm before its ReLU), whose activated form is the better feature.
    */
   public static List<Candidate> nearestHead(LayerMap layers, GraphIndex index, Graph graph, CutPoint cut, int max) {
-    String limit = cut.classifierInput() != null ? cut.classifierInput() : cut.features();
-    Set<String> upstream = index.ancestors(List.of(limit));
+    Set<String> upstream = index.ancestors(List.of(cut.features()));
     List<Candidate> found = new ArrayList<>();
     List<LayerMap.Layer> all = layers.layers();
     for (int i = all.size() - 1; i >= 0 && found.size() < max; i--) {

@@ -17,11 +17,9 @@ import org.tensorflow.ndarray.Shape;
  * @param oldHeadVariables variables that only the old head reads
  * @param layer the layer whose output {@code features} is, or {@code null} when no named layer produces it
  * @param pooling how a feature map at {@code features} becomes one vector per example
- * @param classifierInput the tensor the old classifier layer reads (the last possible cut), or {@code null} when
- *     no classifier layer was found
  */
 public record CutPoint(String features, long featureSize, String logits, int numClasses, String activation,
-    String oldOutput, List<String> oldHeadVariables, String layer, Pooling pooling, String classifierInput) {
+    String oldOutput, List<String> oldHeadVariables, String layer, Pooling pooling) {
 
   public CutPoint {
     oldHeadVariables = List.copyOf(oldHeadVariables);
@@ -35,7 +33,7 @@ public record CutPoint(String features, long featureSize, String logits, int num
   /** The same cut with another pooling, its feature size recomputed from the tensor's shape in {@code graph}. */
   public CutPoint withPooling(Pooling other, Graph graph) {
     return new CutPoint(features, other.featureSize(shape(graph)), logits, numClasses, activation, oldOutput,
-        oldHeadVariables, layer, other, classifierInput);
+        oldHeadVariables, layer, other);
   }
 
   /** The layer name when a layer produces the features, else the tensor: how messages name the cut. */

@@ -80,7 +80,7 @@ public final class HeadLocator {
     LayerMap.Layer layer = locator.layerMap().producing(tensor);
     return new CutPoint(tensor, located.pooling().featureSize(shape), located.logits(), located.numClasses(),
         located.activation(), located.oldOutput(), locator.oldHeadVariables(tensor, located.oldOutput()),
-        layer == null ? null : layer.name(), located.pooling(), located.classifierInput());
+        layer == null ? null : layer.name(), located.pooling());
   }
 
   /**
@@ -290,8 +290,7 @@ public final class HeadLocator {
     }
     LayerMap.Layer layer = layerMap().producing(features);
     return new CutPoint(features, size, logits, classifier == null ? 0 : (int) classifier.numClasses(), activation,
-        output.tensor(), oldHeadVariables(features, output.tensor()), layer == null ? null : layer.name(), pooling,
-        classifier == null ? null : classifier.input());
+        output.tensor(), oldHeadVariables(features, output.tensor()), layer == null ? null : layer.name(), pooling);
   }
 
   private String resolveCutAt(String cutAt) {

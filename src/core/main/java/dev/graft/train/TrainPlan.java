@@ -14,7 +14,8 @@ import java.util.Map;
  * <p>The automatic values count optimizer steps, not only epochs:
  * <ul>
  *   <li>head training (a head-only run, or the warm-up): at least {@value #HEAD_STEPS} steps, 5 to
- *   {@value #MAX_HEAD_EPOCHS} epochs, patience of at least {@value #HEAD_PATIENCE_STEPS} steps (5 epochs or more);
+ *   {@value #MAX_HEAD_EPOCHS} epochs, patience of at least {@value #HEAD_PATIENCE_STEPS} steps (5 epochs or more, at
+ *   most the phase's epochs);
  *   <li>fine-tuning after the warm-up: at least {@value #FINE_TUNE_STEPS} steps, 3 to {@value #MAX_FINE_TUNE_EPOCHS}
  *   epochs, patience 2 epochs;
  *   <li>the warm-up runs when validation data tells when the head is ready; without it a fine-tuning policy trains
@@ -95,8 +96,9 @@ public record TrainPlan(List<Phase> phases, int stepsPerEpoch) {
     List<Phase> phases = new ArrayList<>();
     FreezePolicy head = FreezePolicy.head();
     if (config.freeze().kind() == FreezePolicy.Kind.HEAD) {
-      phases.add(new Phase("head", head, headEpochs(config.epochs(), steps), config.learningRate(), backboneLr,
-          patience(config, validation, headPatience(steps)), false));
+      int epochs = headEpochs(config.epochs(), steps);
+      phases.add(new Phase("head", head, epochs, config.learningRate(), backboneLr,
+          patience(config, validation, Math.min(epochs, headPatience(steps))), false));
       return new TrainPlan(phases, steps);
     }
     int warmup = config.warmupEpochs() == TrainConfig.AUTO ? (validation ? headEpochs(TrainConfig.AUTO, steps) : 0)
@@ -108,7 +110,7 @@ public record TrainPlan(List<Phase> phases, int stepsPerEpoch) {
       return new TrainPlan(phases, steps);
     }
     phases.add(new Phase("warm-up", head, warmup, config.learningRate(), backboneLr,
-        patience(config, validation, headPatience(steps)), false));
+        patience(config, validation, Math.min(warmup, headPatience(steps))), false));
     int epochs = config.epochs() != TrainConfig.AUTO ? config.epochs()
         : clamp(ceil(FINE_TUNE_STEPS, steps), 3, MAX_FINE_TUNE_EPOCHS);
     phases.add(new Phase("fine-tune", config.freeze(), epochs, config.fineTuneLr(),

@@ -65,6 +65,44 @@ public final class ImageDecoder {
 
   /** Decodes encoded image bytes; {@code source} names them in error messages. */
   public static Image decode(byte[] bytes, String source) {
+    return toFloats(read(bytes, source), source);
+  }
+
+  /**
+   * Reads and decodes an image file into {@code dst} at {@code offset} in {@code target}'s shape. An image that
+   * already has the target's size is written straight from the decoded raster, with no intermediate pixel array:
+   * the feature pass over a folder of images then makes little garbage per image.
+   */
+  public static void decodeInto(Path file, ImageTarget target, float[] dst, int offset) {
+    byte[] bytes;
+    try {
+      bytes = Files.readAllBytes(file);
+    } catch (IOException e) {
+      throw new DataException(file.toString(), "cannot read the file (" + e + "); check that it exists and is readable, or "
+          + DataException.SKIP_HINT, e);
+    }
+    decodeInto(bytes, file.toString(), target, dst, offset);
+  }
+
+  /** Decodes encoded image bytes into {@code dst} at {@code offset} in {@code target}'s shape. */
+  public static void decodeInto(byte[] bytes, String source, ImageTarget target, float[] dst, int offset) {
+    BufferedImage image = read(bytes, source);
+    if (image.getWidth() == target.width() && image.getHeight() == target.height()
+        && image.getColorModel() instanceof ComponentColorModel cm && isGrayOrRgb(cm)
+        && readBytesDirect(image.getRaster(), image.getWidth(), image.getHeight(), cm.getNumColorComponents(), dst,
+            offset, target.channels())) {
+      return;
+    }
+    target.write(toFloats(image, source), dst, offset, source);
+  }
+
+  private static boolean isGrayOrRgb(ColorModel cm) {
+    int type = cm.getColorSpace().getType();
+    int nc = cm.getNumColorComponents();
+    return (type == ColorSpace.TYPE_GRAY && nc == 1) || (type == ColorSpace.TYPE_RGB && nc == 3);
+  }
+
+  private static BufferedImage read(byte[] bytes, String source) {
     List<String> warnings = new ArrayList<>();
     ImageReader reader = reader(bytes, source);
     reader.addIIOReadWarningListener((r, warning) -> warnings.add(warning));
@@ -78,7 +116,7 @@ public final class ImageDecoder {
           throw new IIOException(w);
         }
       }
-      return toFloats(image, source);
+      return image;
     } catch (IOException | RuntimeException e) {
       if (e instanceof DataException de) {
         throw de;
@@ -194,11 +232,10 @@ public final class ImageDecoder {
     ColorModel cm = image.getColorModel();
     int type = cm.getColorSpace().getType();
     int nc = cm.getNumColorComponents();
-    if (cm instanceof ComponentColorModel
-        && ((type == ColorSpace.TYPE_GRAY && nc == 1) || (type == ColorSpace.TYPE_RGB && nc == 3))) {
+    if (cm instanceof ComponentColorModel && isGrayOrRgb(cm)) {
       float[] out = new float[h * w * nc];
       WritableRaster raster = image.getRaster();
-      if (!readBytesDirect(raster, w, h, nc, out)) {
+      if (!readBytesDirect(raster, w, h, nc, out, 0, nc)) {
         readSamples(raster, cm, w, h, nc, out);
       }
       return new Image(out, h, w, nc);
@@ -218,7 +255,13 @@ public final class ImageDecoder {
     return new Image(out, h, w, 3);
   }
 
-  private static boolean readBytesDirect(WritableRaster raster, int w, int h, int nc, float[] out) {
+  /**
+   * Writes an 8-bit raster's {@code nc} channels to {@code out} from {@code offset} as {@code tc} channels (gray is
+   * repeated for RGB; RGB becomes gray with {@code tf.image.rgb_to_grayscale}'s weights); false when the raster is
+   * not one byte array.
+   */
+  private static boolean readBytesDirect(WritableRaster raster, int w, int h, int nc, float[] out, int offset,
+      int tc) {
     if (!(raster.getDataBuffer() instanceof DataBufferByte db) || db.getNumBanks() != 1
         || !(raster.getSampleModel() instanceof ComponentSampleModel sm)) {
       return false;
@@ -235,13 +278,26 @@ public final class ImageDecoder {
     int scan = sm.getScanlineStride();
     int base = db.getOffset() - raster.getSampleModelTranslateY() * scan
         - raster.getSampleModelTranslateX() * pixelStride;
-    int j = 0;
+    if (tc != nc && !(tc == 3 && nc == 1) && !(tc == 1 && nc == 3)) {
+      return false;
+    }
+    int j = offset;
     for (int y = 0; y < h; y++) {
       int row = base + y * scan;
       for (int x = 0; x < w; x++) {
         int p = row + x * pixelStride;
-        for (int b = 0; b < nc; b++) {
-          out[j++] = data[p + bandOffsets[b]] & 0xFF;
+        if (tc == nc) {
+          for (int b = 0; b < nc; b++) {
+            out[j++] = data[p + bandOffsets[b]] & 0xFF;
+          }
+        } else if (nc == 1) {
+          float v = data[p + bandOffsets[0]] & 0xFF;
+          out[j++] = v;
+          out[j++] = v;
+          out[j++] = v;
+        } else {
+          out[j++] = ImageShaper.gray(data[p + bandOffsets[0]] & 0xFF, data[p + bandOffsets[1]] & 0xFF,
+              data[p + bandOffsets[2]] & 0xFF);
         }
       }
     }

@@ -36,6 +36,11 @@ public final class ImageShaper {
     }
   }
 
+  /** The gray value of an RGB pixel, with {@code tf.image.rgb_to_grayscale}'s weights. */
+  static float gray(float r, float g, float b) {
+    return WR * r + WG * g + WB * b;
+  }
+
   /** Converts {@code pixels} pixels from {@code c} to {@code tc} channels (1 or 3 each). */
   public static void convert(float[] src, int srcOff, int pixels, int c, float[] dst, int dstOff, int tc) {
     if (c == tc) {
@@ -51,7 +56,7 @@ public final class ImageShaper {
     } else if (c == 3 && tc == 1) {
       for (int i = 0; i < pixels; i++) {
         int s = srcOff + 3 * i;
-        dst[dstOff + i] = WR * src[s] + WG * src[s + 1] + WB * src[s + 2];
+        dst[dstOff + i] = gray(src[s], src[s + 1], src[s + 2]);
       }
     } else {
       throw new IllegalArgumentException("Cannot convert " + c + " channels to " + tc + "; expected 1 or 3 channels");
