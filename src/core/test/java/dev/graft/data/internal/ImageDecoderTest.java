@@ -28,7 +28,7 @@ class ImageDecoderTest {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ImageIO.write(image, format, out);
     byte[] bytes = out.toByteArray();
-    ImageTarget target = new ImageTarget(size == 16 ? 16 : size, size == 16 ? 12 : size, channels, true);
+    ImageTarget target = new ImageTarget(size == 16 ? 16 : size, size == 16 ? 12 : size, channels, true, false);
     float[] expected = new float[5 + target.size()];
     target.write(ImageDecoder.decode(bytes, "test"), expected, 5, "test");
     float[] direct = new float[5 + target.size()];
