@@ -246,7 +246,7 @@ final class RetrainCommand implements Callable<Integer> {
           metadata(config, result, testMetrics, graft.cutSearch())));
       String prefix = "v" + exported.getFileName() + "-";
       writeMetricsCsv(exported.resolveSibling(prefix + "metrics.csv"), result);
-      List<Path> plots = Plots.write(exported.getParent(), prefix, result.history(),
+      List<Path> plots = Plots.write(exported.getParent(), prefix, result.history(), result.warmupEpochs(),
           metrics == null ? null : metrics.confusion(), graft.classNames());
       printer.printf("%nresult   validation accuracy %.4f, balanced accuracy %.4f, loss %.4f, top-%d %.4f on %d examples "
           + "(best epoch %d%s)%n", metrics.accuracy(), metrics.balancedAccuracy(), metrics.loss(), metrics.topK(),
