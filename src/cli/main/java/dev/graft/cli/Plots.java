@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.ToDoubleFunction;
+import org.knowm.xchart.AnnotationLine;
+import org.knowm.xchart.AnnotationText;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.HeatMapChart;
 import org.knowm.xchart.HeatMapChartBuilder;
@@ -19,13 +21,17 @@ final class Plots {
 
   private Plots() {}
 
-  /** Writes {@code <prefix>loss.png}, {@code <prefix>accuracy.png} and {@code <prefix>confusion.png} into {@code dir}. */
-  static List<Path> write(Path dir, String prefix, List<EpochMetrics> history, long[][] confusion,
+  /**
+   * Writes {@code <prefix>loss.png}, {@code <prefix>accuracy.png} and {@code <prefix>confusion.png} into {@code dir};
+   * a line marks where fine-tuning began after {@code warmupEpochs} epochs of warm-up (none when 0).
+   */
+  static List<Path> write(Path dir, String prefix, List<EpochMetrics> history, int warmupEpochs, long[][] confusion,
       List<String> classNames) throws IOException {
     System.setProperty("java.awt.headless", "true");
     List<Path> written = new ArrayList<>();
-    written.add(save(curve("Loss", history, EpochMetrics::trainLoss, EpochMetrics::valLoss), dir.resolve(prefix + "loss")));
-    written.add(save(curve("Accuracy", history, EpochMetrics::trainAccuracy, EpochMetrics::valAccuracy),
+    written.add(save(curve("Loss", history, warmupEpochs, EpochMetrics::trainLoss, EpochMetrics::valLoss),
+        dir.resolve(prefix + "loss")));
+    written.add(save(curve("Accuracy", history, warmupEpochs, EpochMetrics::trainAccuracy, EpochMetrics::valAccuracy),
         dir.resolve(prefix + "accuracy")));
     if (confusion != null) {
       written.add(save(heatmap(confusion, classNames), dir.resolve(prefix + "confusion")));
@@ -33,8 +39,8 @@ final class Plots {
     return written;
   }
 
-  private static XYChart curve(String title, List<EpochMetrics> history, ToDoubleFunction<EpochMetrics> train,
-      ToDoubleFunction<EpochMetrics> val) {
+  private static XYChart curve(String title, List<EpochMetrics> history, int warmupEpochs,
+      ToDoubleFunction<EpochMetrics> train, ToDoubleFunction<EpochMetrics> val) {
     XYChart chart = new XYChartBuilder().width(640).height(400).title(title + " per epoch").xAxisTitle("epoch")
         .yAxisTitle(title.toLowerCase()).build();
     double[] epochs = history.stream().mapToDouble(EpochMetrics::epoch).toArray();
@@ -42,6 +48,11 @@ final class Plots {
     double[] v = history.stream().mapToDouble(val).toArray();
     if (v.length > 0 && !Double.isNaN(v[0])) {
       chart.addSeries("validation", epochs, v).setMarker(SeriesMarkers.DIAMOND);
+    }
+    if (warmupEpochs > 0 && warmupEpochs < history.size()) {
+      double top = history.stream().mapToDouble(train).filter(Double::isFinite).max().orElse(1);
+      chart.addAnnotation(new AnnotationLine(warmupEpochs + 0.5, true, false));
+      chart.addAnnotation(new AnnotationText("fine-tuning", warmupEpochs + 1.5, top, false));
     }
     return chart;
   }

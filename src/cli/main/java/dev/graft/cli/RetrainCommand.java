@@ -402,7 +402,7 @@ final class RetrainCommand implements Callable<Integer> {
       warn("the metrics file " + csv + " was not written (" + e.getMessage() + "); the export is complete");
     }
     try {
-      List<Path> plots = Plots.write(exported.getParent(), prefix, result.history(),
+      List<Path> plots = Plots.write(exported.getParent(), prefix, result.history(), result.warmupEpochs(),
           metrics == null ? null : metrics.confusion(), classes);
       written.add(0, plots.toString());
     } catch (IOException | RuntimeException | LinkageError e) {

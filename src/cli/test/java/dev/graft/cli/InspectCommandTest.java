@@ -62,6 +62,31 @@ class InspectCommandTest {
   }
 
   @Test
+  void listsEveryLayerOfAKerasExportAsACutCandidateParameterlessOnesToo() throws Exception {
+    String model = dev.graft.testing.PythonSide.fixture("mobilenet_v1_025_keras_top").toString();
+    CliRunner r = CliRunner.run("inspect", model);
+    assertEquals(0, r.exitCode(), r.err());
+    assertTrue(r.out().matches("(?s).*\nconv_pw_13_relu\\s+\\[-1,7,7,256\\]\\s+256\\s*\n.*"), r.out());
+    assertTrue(r.out().matches("(?s).*\nglobal_average_pooling2d_1\\s+\\[-1,1,1,256\\]\\s+256\\s+default cut\n.*"),
+        r.out());
+    assertTrue(r.out().matches("(?s).*\nconv_preds\\s+\\[-1,1,1,1000\\]\\s+1000\\s+old head\n.*"), r.out());
+    assertTrue(r.out().matches("(?s).*\nreshape_2\\s+\\[-1,1000\\]\\s+1000\\s+old head\n.*"), r.out());
+    assertTrue(r.out().matches(
+        "(?s).*\nconv_preds\\s+\\[-1,1,1,1000\\]\\s+2 vars\\s+257000\\s+yes\\s+replaced \\(old head\\).*"),
+        "the layer table shows output shapes of Keras 3 layers too\n" + r.out());
+    JsonNode json = new ObjectMapper().readTree(CliRunner.run("inspect", model, "--json", "--pool", "max").out());
+    JsonNode candidates = json.get("cutCandidates");
+    assertEquals("conv1", candidates.get(0).get("layer").asText());
+    long parameterless = 0;
+    for (JsonNode c : candidates) {
+      parameterless += c.get("layer").asText().endsWith("_relu") ? 1 : 0;
+    }
+    assertEquals(27, parameterless, "every ReLU layer is listed");
+    assertEquals("max", json.get("head").get("pooling").asText());
+    assertEquals("global_average_pooling2d_1", json.get("head").get("layer").asText());
+  }
+
+  @Test
   void aCutAtAMissingOpListsCandidates() {
     CliRunner r = CliRunner.run("inspect", "savedmodels/fashion_cnn", "--cut-at", "no_such_op");
     assertEquals(1, r.exitCode());

@@ -203,7 +203,7 @@ public final class Featurizer {
   }
 
   /** Decoding threads for {@code data}: one per core (at most 4) for images, one for data already in memory. */
-  static int workers(LabeledData data) {
+  public static int workers(LabeledData data) {
     boolean images = data.kind() == ExampleKind.FLOAT && data.exampleShape().length == 3;
     return images ? Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors())) : 1;
   }

@@ -33,9 +33,6 @@ import org.tensorflow.proto.NodeDef;
  */
 public final class HeadLocator {
 
-  private static final Set<String> ADD_OPS = Set.of("BiasAdd", "Add", "AddV2");
-  /** Ops that only reshape a tensor between the classifier layer and the logits. */
-  private static final Set<String> SHAPE_OPS = Set.of("Identity", "Snapshot", "Reshape", "Squeeze");
 
   private final GraphIndex index;
   private final Graph graph;
@@ -119,7 +116,7 @@ public final class HeadLocator {
       default -> "none";
     };
     String logits = activation.equals("none") ? produced : GraphIndex.dataInputs(producer).get(0);
-    Classifier classifier = classifierBehind(logits);
+    ClassifierLayer classifier = ClassifierLayer.behind(index, graph, logits);
     if (override.cutAt() != null) {
       return cutAt(resolveCutAt(override.cutAt()), output, classifier == null ? null : logits, activation, classifier);
     }
@@ -133,7 +130,7 @@ public final class HeadLocator {
           + logitsNode.getName() + "' (" + logitsNode.getOp() + "). Pass --cut-layer <name> or --cut-at "
           + "<op>[:index] to choose the feature tensor; layers nearest the output: " + candidates());
     }
-    String features = oldHeadInput(classifier);
+    String features = classifier.oldHeadInput(index, layerMap());
     return cutAt(features, output, logits, activation, classifier);
   }
 
@@ -163,124 +160,8 @@ public final class HeadLocator {
     return op == null ? -1 : op.output(GraphIndex.indexOf(tensor)).shape().numDimensions();
   }
 
-  /**
-   * The old classifier layer.
-   *
-   * @param input the tensor it reads
-   * @param node the MatMul or Conv2D node
-   * @param numClasses its output units
-   * @param kernel its kernel variable
-   */
-  private record Classifier(String input, NodeDef node, long numClasses, String kernel) {}
-
-  /** The dense layer or 1x1 convolution whose output (optionally plus a bias, then reshaped) is {@code logits}. */
-  private Classifier classifierBehind(String logits) {
-    NodeDef node = producer(skipShapeOps(logits));
-    if (node == null) {
-      return null;
-    }
-    if (ADD_OPS.contains(node.getOp())) {
-      for (String input : GraphIndex.dataInputs(node)) {
-        NodeDef candidate = producer(index.skipIdentities(input));
-        if (candidate != null && (candidate.getOp().equals("MatMul") || candidate.getOp().equals("Conv2D"))) {
-          node = candidate;
-          break;
-        }
-      }
-    }
-    List<String> inputs = GraphIndex.dataInputs(node);
-    if (!(node.getOp().equals("MatMul") || node.getOp().equals("Conv2D")) || inputs.size() < 2) {
-      return null;
-    }
-    String kernel = index.variableRead(inputs.get(1));
-    if (kernel == null) {
-      return null;
-    }
-    long[] shape = index.node(kernel).getAttrMap().get("shape").getShape().getDimList().stream()
-        .mapToLong(d -> d.getSize()).toArray();
-    String features = inputs.get(0).contains(":") ? inputs.get(0) : inputs.get(0) + ":0";
-    if (node.getOp().equals("MatMul")) {
-      if (attr(node, "transpose_a") || shape.length != 2) {
-        return null;
-      }
-      return new Classifier(features, node, shape[attr(node, "transpose_b") ? 0 : 1], kernel);
-    }
-    Shape in = graph.outputOrThrow(features).shape();
-    boolean pointwise = shape.length == 4 && shape[0] == 1 && shape[1] == 1;
-    boolean onePosition = in.numDimensions() == 4 && in.size(1) == 1 && in.size(2) == 1;
-    return pointwise && onePosition ? new Classifier(features, node, shape[3], kernel) : null;
-  }
-
-  private NodeDef producer(String tensor) {
-    return index.node(GraphIndex.nodeOf(tensor));
-  }
-
-  private String skipShapeOps(String tensor) {
-    String current = tensor;
-    while (true) {
-      NodeDef node = producer(current);
-      if (node == null || !SHAPE_OPS.contains(node.getOp())) {
-        return current;
-      }
-      current = GraphIndex.dataInputs(node).get(0);
-    }
-  }
-
-  private static boolean attr(NodeDef node, String name) {
-    return node.getAttrMap().containsKey(name) && node.getAttrMap().get(name).getB();
-  }
-
-  /**
-   * Where the old head starts: the classifier's input, or, when the classifier sits in a nested model whose other
-   * layers are hidden dense layers (Teachable Machine's head), the input of that nested model.
-   */
-  private String oldHeadInput(Classifier classifier) {
-    LayerMap.Layer classifierLayer = layerOf(classifier.node().getName());
-    if (classifierLayer == null || !classifierLayer.scope().contains("/")) {
-      return classifier.input();
-    }
-    String container = classifierLayer.scope().substring(0, classifierLayer.scope().lastIndexOf('/'));
-    boolean nested = layerMap().layers().stream().anyMatch(l -> !l.scope().startsWith(container + "/"));
-    String tensor = classifier.input();
-    boolean skipped = false;
-    while (nested) {
-      LayerMap.Layer layer = layerMap().producing(tensor);
-      if (layer == null || !layer.scope().startsWith(container + "/")) {
-        break;
-      }
-      String denseInput = denseInput(layer);
-      if (denseInput == null) {
-        return classifier.input();
-      }
-      tensor = denseInput;
-      skipped = true;
-    }
-    return skipped && layerMap().producing(tensor) != null ? tensor : classifier.input();
-  }
-
-  /** The input of the MatMul of a dense layer, or null when the layer is not one. */
-  private String denseInput(LayerMap.Layer layer) {
-    for (String name : index.order()) {
-      NodeDef node = index.node(name);
-      if (name.startsWith(layer.scope() + "/") && node.getOp().equals("MatMul")
-          && index.variableRead(GraphIndex.dataInputs(node).get(1)) != null) {
-        String input = GraphIndex.dataInputs(node).get(0);
-        return input.contains(":") ? input : input + ":0";
-      }
-    }
-    return null;
-  }
-
-  private LayerMap.Layer layerOf(String node) {
-    for (LayerMap.Layer layer : layerMap().layers()) {
-      if (node.startsWith(layer.scope() + "/")) {
-        return layer;
-      }
-    }
-    return null;
-  }
-
-  private CutPoint cutAt(String features, TensorSpec output, String logits, String activation, Classifier classifier) {
+  private CutPoint cutAt(String features, TensorSpec output, String logits, String activation,
+      ClassifierLayer classifier) {
     Shape shape = graph.operation(GraphIndex.nodeOf(features)).output(GraphIndex.indexOf(features)).shape();
     long size;
     try {

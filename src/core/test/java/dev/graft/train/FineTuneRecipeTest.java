@@ -26,8 +26,8 @@ class FineTuneRecipeTest {
 
   @Test
   void fineTuningNeverEndsBelowItsWarmUp() {
-    LabeledData train = XrayData.subset("train", 3, 48, 96);
-    LabeledData val = XrayData.subset("val", 4, 32, 64);
+    LabeledData train = XrayData.subset("train", 3, 32, 64);
+    LabeledData val = XrayData.subset("val", 4, 24, 48);
     try (GraftModel model = Graft.load(PythonSide.fixture("mobilenet_v1_025_pooled"))) {
       model.withPreprocessing(Preprocessing.symmetric());
       model.replaceHead(HeadSpec.builder().setNumClasses(2).build());
@@ -64,8 +64,9 @@ class FineTuneRecipeTest {
       for (int i = 0; i < before[0].length; i++) {
         moved = Math.max(moved, Math.abs(before[0][i] - fineTuned[0][i]));
       }
-      assertTrue(moved <= 5 * 1e-5 * 3.2, "5 Adam steps at 1e-5 move a weight by less than 1.6e-4, got "
-          + moved);
+      int steps = (train.size() + 31) / 32;
+      assertTrue(moved <= steps * 1e-5 * 3.2, steps + " Adam steps at 1e-5 move a weight by less than "
+          + steps * 3.2e-5 + ", got " + moved);
       assertArrayEquals(before[1], fineTuned[1], "batch norm stays in inference mode: moving statistics unchanged");
 
       double warmupBest = result.warmupBest("val_accuracy");
