@@ -35,9 +35,17 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if [ ! -f target/graft-spark.jar ] || [ ! -f target/graft.jar ]; then
+if [ ! -f target/graft-spark.jar ] || [ ! -f target/graft.jar ] \
+    || [ -n "$(find src pom.xml -newer target/graft-spark.jar -print -quit)" ]; then
   echo "building target/graft-spark.jar (mvn package -Pspark)" >&2
   mvn -B -ntp -q package -DskipTests -Pspark -pl src/spark -am
+fi
+# the library's jar and lib/ stay free of Spark; the Spark jar carries no Jackson, SLF4J or unrelocated protobuf
+if unzip -l target/graft.jar | grep -q 'dev/graft/spark/' || ls target/lib | grep -qE '^spark-|^scala-library'; then
+  echo "target/graft.jar or target/lib holds Spark classes or jars" >&2; exit 1
+fi
+if unzip -l target/graft-spark.jar | grep -qE ' (com/google/protobuf|com/google/common|com/fasterxml|org/slf4j)/'; then
+  echo "target/graft-spark.jar holds unrelocated protobuf or Guava, or Jackson or SLF4J" >&2; exit 1
 fi
 
 # SPARK_HOME from the Maven jars: jars/ holds links to the provided Spark dependencies, protobuf 2.5.0 first

@@ -81,9 +81,14 @@ final class ExecutorModels {
     return (env == null ? "?" : env.executorId()) + " on " + host;
   }
 
+  /** {@code spark.task.cpus} of the running task, or of the session when called outside a task. */
   private static int taskCpus() {
     TaskContext task = TaskContext.get();
-    return task == null ? 1 : Math.max(1, task.cpus());
+    if (task != null) {
+      return Math.max(1, task.cpus());
+    }
+    SparkEnv env = SparkEnv.get();
+    return env == null ? 1 : Math.max(1, env.conf().getInt("spark.task.cpus", 1));
   }
 
   /** Cores of this executor: {@code spark.executor.cores}, local[N]'s N, or the machine's. */

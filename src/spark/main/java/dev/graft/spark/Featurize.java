@@ -129,22 +129,34 @@ public final class Featurize {
    */
   public static Result run(SparkSession spark, Job job) {
     FeatureOptions options = job.options().toBuilder().optOutput(FeatureOptions.Output.FEATURES).build();
+    ImageFolders folders = ImageFolders.list(spark, job.data(), job.skipBad());
     String cutTensor;
     long featureSize;
-    try (FeatureExtractor check = FeatureExtractor.open(job.model(), options)) {
-      // executors scale with exactly what the driver resolved, whatever their defaults
-      options = options.toBuilder().optPreprocess(check.input().preprocessing().toString()).build();
+    // In local mode the driver's JVM runs the tasks: its check loads the very model they use (TensorFlow keeps a
+    // process's first thread settings), once.
+    boolean local = spark.sparkContext().isLocal();
+    FeatureExtractor check = local ? ExecutorModels.get(job.model().toAbsolutePath().normalize().toString(), options)
+        : FeatureExtractor.open(job.model(), options);
+    FeatureOptions resolved;
+    try {
+      resolved = options.toBuilder().optPreprocess(check.input().preprocessing().toString()).build();
       cutTensor = check.backbone().cut().features();
       featureSize = check.width();
+    } finally {
+      if (!local) {
+        check.close();
+      }
     }
-    ImageFolders folders = ImageFolders.list(spark, job.data(), job.skipBad());
     boolean ship = job.shipModel() != null ? job.shipModel() : ModelShipping.remote(spark);
-    GraftTransformer transformer = transformer(job.model().toAbsolutePath().normalize().toString(), options)
+    // remote executors scale with exactly what the driver resolved, whatever their defaults; local tasks find the
+    // model the check loaded under the options as given
+    GraftTransformer transformer = transformer(job.model().toAbsolutePath().normalize().toString(),
+        local ? options : resolved)
         .setBatchSize(job.batchSize()).setSkipBad(job.skipBad());
     if (ship) {
       transformer.shipModel(spark);
     }
-    FeatureOptions used = options;
+    FeatureOptions used = resolved;
     long start = System.nanoTime();
     FeatureTable table;
     try {
