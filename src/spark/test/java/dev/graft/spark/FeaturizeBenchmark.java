@@ -1,5 +1,6 @@
 package dev.graft.spark;
 
+import dev.graft.head.CutChoice;
 import dev.graft.Graft;
 import dev.graft.GraftModel;
 import dev.graft.data.Batch;
@@ -11,7 +12,6 @@ import dev.graft.data.LabeledData;
 import dev.graft.data.LabeledDatas;
 import dev.graft.data.Preprocessing;
 import dev.graft.features.FeatureOptions;
-import dev.graft.graph.HeadLocator;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -117,7 +117,7 @@ public final class FeaturizeBenchmark {
 
   /** Graft's own feature pass: what the head-only retrain's caching does, rows copied into one array. */
   private static Pass single(Map<String, String> options) {
-    try (GraftModel model = Graft.load(Path.of(options.get("--model")), HeadLocator.Override.none())) {
+    try (GraftModel model = Graft.load(Path.of(options.get("--model")), CutChoice.none())) {
       model.withPreprocessing(Preprocessing.parse(options.get("--preprocess")));
       long[] shape = model.model().input().shape();
       LabeledData data = LabeledDatas.preprocessed(DataSources.open(options.get("--data"),
