@@ -53,6 +53,9 @@ class HeadParityTest {
   private static List<Path> files;
   private static float[] raw;
   private static FeatureTable table;
+  /** The exports here are scored from raw pixels, as the featurizer decodes them. */
+  private static final ExportOptions RAW_PIXELS = ExportOptions.builder()
+      .optInputContract(ExportOptions.InputContract.RAW_PIXELS).build();
 
   @BeforeAll
   static void featurize() throws Exception {
@@ -88,13 +91,13 @@ class HeadParityTest {
           .build());
       Splits.Split split = Splits.stratified(data, 0.25, config.seed());
       alone = graft.train(split.train(), split.val(), config);
-      single = graft.export(dir.resolve("single"), ExportOptions.defaults());
+      single = graft.export(dir.resolve("single"), RAW_PIXELS);
     }
     Path stitched;
     TrainResult spark;
     try (GraftModel graft = load()) {
       spark = DriverHead.train(LocalSpark.session(), table, graft, spec, config, 0.25, dir.resolve("scratch"));
-      stitched = graft.export(dir.resolve("spark"), ExportOptions.defaults());
+      stitched = graft.export(dir.resolve("spark"), RAW_PIXELS);
     }
     assertEquals(alone.validation().count(), spark.validation().count(), "the same validation split");
     assertEquals(alone.validation().accuracy(), spark.validation().accuracy(), 1e-9);
@@ -132,7 +135,7 @@ class HeadParityTest {
     Path stitched;
     try (GraftModel graft = load()) {
       fit = MllibHead.train(LocalSpark.session(), table, graft, new MllibHead.Options(100, 1e-3, 0.25, 7));
-      stitched = graft.export(dir.resolve("mllib"), ExportOptions.defaults());
+      stitched = graft.export(dir.resolve("mllib"), RAW_PIXELS);
     }
     Map<String, double[]> mllib = new HashMap<>();
     for (Row row : fit.model().transform(MllibHead.vectors(table.read(LocalSpark.session())))
