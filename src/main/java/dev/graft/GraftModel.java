@@ -136,6 +136,12 @@ public final class GraftModel implements AutoCloseable {
     return new ArrayList<>(backboneLayerVariables().keySet());
   }
 
+  /** The backbone variables that {@code policy} trains (the new head's come on top), in layer order. */
+  public Set<String> variablesTrainedBy(dev.graft.train.FreezePolicy policy) {
+    Map<String, List<String>> layers = backboneLayerVariables();
+    return policy.select(new ArrayList<>(layers.keySet()), new ArrayList<>(layers.values()));
+  }
+
   private Map<String, List<String>> backboneLayerVariables() {
     Set<String> upstream = index.ancestors(List.of(cut.features()));
     Map<String, List<String>> layers = new LinkedHashMap<>();
