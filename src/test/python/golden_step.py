@@ -70,18 +70,26 @@ def golden_steps(req):
 
 
 # Ops that TensorFlow's C++ gradient registry lacks and Graft registers a gradient for (MissingGradients.java),
-# each as Python TensorFlow builds it.
-OPS = {
-    "EnsureShape": lambda t: tf.ensure_shape(t, t.shape),
-}
+# each in a small loss as Python TensorFlow builds it: (loss, what to differentiate) from x and c.
+def _ensure_shape(x, c, req):
+    x = tf.constant(x)
+    return lambda: tf.reduce_sum(c * tf.ensure_shape(x * x, x.shape)), x
+
+
+def _resource_gather(x, c, req):
+    params = tf.Variable(x)
+    indices = tf.constant(req["indices"], dtype=tf.int64)
+    return lambda: tf.reduce_sum(c * tf.square(tf.gather(params, indices))), params
+
+
+OPS = {"EnsureShape": _ensure_shape, "ResourceGather": _resource_gather}
 
 
 def op_gradient(req):
-    """The gradient of sum(c * OP(x * x)) with respect to x, as Python TensorFlow differentiates it."""
-    x = tf.constant(arrays.read(req["x"]))
-    c = tf.constant(arrays.read(req["c"]))
+    """The gradient of a small loss around one op with respect to its input, as Python TensorFlow computes it."""
+    loss, target = OPS[req["kind"]](arrays.read(req["x"]), tf.constant(arrays.read(req["c"])), req)
     with tf.GradientTape() as tape:
-        tape.watch(x)
-        loss = tf.reduce_sum(c * OPS[req["kind"]](x * x))
-    gradient = tape.gradient(loss, x)
+        tape.watch(target)
+        value = loss()
+    gradient = tf.convert_to_tensor(tape.gradient(value, target))
     return {"gradient": arrays.write(gradient.numpy(), os.path.join(req["out"], "gradient.bin"))}
