@@ -292,6 +292,48 @@ def teachable_machine_pretrained(out, shared):
                              "Sequential(backbone, GAP), Sequential(Dense(100, relu), Dense(2, no bias, softmax))",
                 pretrained=True, preprocess="symmetric", input_scale=255.0, old_hidden_layer="dense_Dense1",
                 feature_layer="global_average_pooling2d", feature_size=256)
+VOCABULARY = ["[UNK]", "the", "a", "and", "film", "plot", "was", "i", "acting", "wonderful", "great", "music",
+              "story", "boring", "dull", "worst", "asleep"]
+
+
+@fixture("vocab_file_table")
+def vocab_file_table(out):
+    # A tf.Module whose word ids come from a lookup table filled from an asset file (the vocabulary layout of
+    # TF1-era and tf.Transform text models), with an embedding read by tf.gather on the variable (ResourceGather).
+    vocab_dir = out + ".vocab"
+    os.makedirs(vocab_dir, exist_ok=True)
+    vocab_path = os.path.join(vocab_dir, "vocab.txt")
+    with open(vocab_path, "w") as f:
+        f.write("\n".join(VOCABULARY) + "\n")
+
+    class Classifier(tf.Module):
+        def __init__(self):
+            super().__init__()
+            init = tf.lookup.TextFileInitializer(vocab_path, tf.string, tf.lookup.TextFileIndex.WHOLE_LINE,
+                                                 tf.int64, tf.lookup.TextFileIndex.LINE_NUMBER)
+            self.table = tf.lookup.StaticHashTable(init, default_value=0)
+            normal = tf.random.stateless_normal
+            self.embeddings = tf.Variable(normal([len(VOCABULARY), 8], seed=[SEED, 3]), name="embedding/embeddings")
+            self.w1 = tf.Variable(normal([8, 16], seed=[SEED, 4]) * 0.5, name="hidden/kernel")
+            self.b1 = tf.Variable(tf.zeros([16]), name="hidden/bias")
+            self.w2 = tf.Variable(normal([16, 2], seed=[SEED, 5]) * 0.5, name="logits/kernel")
+            self.b2 = tf.Variable(tf.zeros([2]), name="logits/bias")
+
+        @tf.function(input_signature=[tf.TensorSpec([None, 1], tf.string, name="text")])
+        def serve(self, text):
+            words = tf.strings.split(tf.strings.lower(tf.squeeze(text, 1)))
+            ids = self.table.lookup(words)
+            vectors = tf.ragged.map_flat_values(lambda i: tf.gather(self.embeddings, i), ids)
+            pooled = tf.reduce_mean(vectors, axis=1)
+            hidden = tf.nn.relu(tf.matmul(pooled, self.w1) + self.b1)
+            logits = tf.nn.bias_add(tf.matmul(hidden, self.w2), self.b2)
+            return {"probabilities": tf.nn.softmax(logits)}
+
+    module = Classifier()
+    tf.saved_model.save(module, out, signatures={"serving_default": module.serve})
+    shutil.rmtree(vocab_dir, ignore_errors=True)
+    return dict(api="tf.Module + lookup table from an asset file", head="logits", input_shape=[1],
+                input_dtype="string", classes=2, texts=TEXTS[:2], asset="vocab.txt")
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -195,6 +195,12 @@ public final class GraftModel implements AutoCloseable {
     return new ArrayList<>(backboneLayerVariables().keySet());
   }
 
+  /** The backbone variables that {@code policy} trains (the new head's come on top), in layer order. */
+  public Set<String> variablesTrainedBy(dev.graft.train.FreezePolicy policy) {
+    Map<String, List<String>> layers = backboneLayerVariables();
+    return policy.select(new ArrayList<>(layers.keySet()), new ArrayList<>(layers.values()));
+  }
+
   private Map<String, List<String>> backboneLayerVariables() {
     Set<String> upstream = index.ancestors(List.of(cut.features()));
     Map<String, List<String>> layers = new LinkedHashMap<>();
@@ -229,13 +235,7 @@ public final class GraftModel implements AutoCloseable {
     Map<String, List<String>> reads = new LinkedHashMap<>();
     for (List<String> vars : layers.values()) {
       for (String v : vars) {
-        List<String> r = new ArrayList<>();
-        for (NodeDef consumer : index.consumers(v)) {
-          if (consumer.getOp().equals("ReadVariableOp") && upstream.contains(consumer.getName())) {
-            r.add(consumer.getName() + ":0");
-          }
-        }
-        reads.put(v, r);
+        reads.put(v, gradientTargets(v, upstream));
       }
     }
     BatchNormTraining batchNorm = config.batchNormTraining()
@@ -355,6 +355,35 @@ public final class GraftModel implements AutoCloseable {
     this.classNames = List.copyOf(classNames);
     this.trained = true;
     return this;
+  }
+
+  /**
+   * Where the loss's gradient with respect to variable {@code v} is taken: the outputs of the {@code ReadVariableOp}s
+   * through which the features read it, or the variable's handle itself when an embedding lookup
+   * ({@code ResourceGather}) reads it straight from the handle.
+   */
+  private List<String> gradientTargets(String v, Set<String> upstream) {
+    List<String> reads = new ArrayList<>();
+    boolean gathered = false;
+    for (NodeDef consumer : index.consumers(v)) {
+      if (!upstream.contains(consumer.getName())) {
+        continue;
+      }
+      if (consumer.getOp().equals("ReadVariableOp")) {
+        reads.add(consumer.getName() + ":0");
+      } else if (consumer.getOp().equals("ResourceGather")) {
+        long batchDims = consumer.getAttrMap().containsKey("batch_dims") ? consumer.getAttrMap().get("batch_dims").getI()
+            : 0;
+        if (batchDims != 0) {
+          throw new GraftException("Variable '" + v + "' is read by ResourceGather '" + consumer.getName()
+              + "' with batch_dims " + batchDims + ", which Graft cannot differentiate. Keep its layer frozen "
+              + "(--train head, or last:N short of layer '" + VariableInfo.layerOf(v) + "').");
+        }
+        gathered = true;
+      }
+    }
+    // the handle's gradient sums what flows back through every read and lookup of it
+    return gathered ? List.of(v + ":0") : reads;
   }
 
   /**

@@ -50,6 +50,7 @@ public final class ModelExporter {
   private static final String PREPROCESS = "graft_preprocess";
   private static final String OUTPUTS = "graft_outputs";
   private static final String EXPORT_IO = "graft_export_io";
+  private static final String LABELS = "labels.txt";
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ModelExporter.class);
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
       .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
@@ -93,7 +94,6 @@ public final class ModelExporter {
     }
     String initOp = source.model().initOp();
     if (initOp != null) {
-      refuseAssetTables(source.model().dir().assetFiles());
       keep.add(initOp);
     }
     GraphDef backbone = prune(source.model().flatGraph(), keep);
@@ -123,13 +123,14 @@ public final class ModelExporter {
       SavedModelWriter writer = SavedModelWriter.of(graph, session).excludeScope(EXPORT_IO)
           .variableCollections(name -> !frozen.contains(name))
           .signature("serving_default", serving.build())
-          .asset("labels.txt", (String.join("\n", source.classNames()) + "\n").getBytes(StandardCharsets.UTF_8))
+          .asset(LABELS, (String.join("\n", source.classNames()) + "\n").getBytes(StandardCharsets.UTF_8))
           .extra("graft.json", metadata(options, bake, input));
       if (original != null) {
         writer.signature("original", original);
       }
       if (initOp != null) {
         writer.initOp(initOp);
+        addAssetFiles(writer, graph);
       }
       if (target != null) {
         writer.write(target);
@@ -141,13 +142,24 @@ public final class ModelExporter {
 
   private record TensorInfoShape(long... dims) {}
 
-  /** Refuses models whose init op reads asset files: the export would need them and their feeds. */
-  private static void refuseAssetTables(Map<String, Path> assets) {
-    if (!assets.isEmpty()) {
-      throw new dev.graft.error.GraftException("The model's lookup tables are filled from asset files " + assets.values()
-          + ", which Graft does not carry into an export yet. Re-export the Python model with the vocabulary "
-          + "as a list (TextVectorization(vocabulary=[...]) or StringLookup(vocabulary=[...])) so that the "
-          + "tables are filled from constants inside the graph.");
+  /** Carries the asset files the kept graph reads (vocabularies of lookup tables) into the export. */
+  private void addAssetFiles(SavedModelWriter writer, Graph graph) {
+    Path assets = source.model().dir().path().resolve("assets");
+    for (Map.Entry<String, Path> asset : source.model().dir().assetFiles().entrySet()) {
+      if (graph.operation(GraphIndex.nodeOf(asset.getKey())) == null) {
+        continue;
+      }
+      String filename = assets.relativize(asset.getValue()).toString();
+      if (filename.equals(LABELS)) {
+        throw new dev.graft.error.GraftException("The model reads an asset file named " + LABELS + ", the name of the "
+            + "class names Graft writes beside it. Rename the file in the Python model and export it again.");
+      }
+      try {
+        writer.assetFile(asset.getKey(), filename, Files.readAllBytes(asset.getValue()));
+      } catch (IOException e) {
+        throw new UncheckedIOException("Cannot read the model's asset file " + asset.getValue() + ": "
+            + e.getMessage(), e);
+      }
     }
   }
 

@@ -17,6 +17,7 @@ import org.tensorflow.GraphOperation;
 import org.tensorflow.Session;
 import org.tensorflow.TensorFlow;
 import org.tensorflow.op.Scope;
+import org.tensorflow.proto.AssetFileDef;
 import org.tensorflow.proto.CollectionDef;
 import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.GraphDef;
@@ -51,7 +52,7 @@ public final class SavedModelWriter {
 
   /** Name scope of the save/restore ops; no op of an exported graph may start with it otherwise. */
   public static final String SAVE_SCOPE = "save";
-  private static final String INIT_OP_SIGNATURE = "__saved_model_init_op";
+  private static final String MAIN_OP_COLLECTION = "saved_model_main_op";
   /** Name scope of the reads and initializers that the variables' {@code VariableDef}s name. */
   private static final String VARIABLES_SCOPE = "graft_variables";
 
@@ -66,6 +67,7 @@ public final class SavedModelWriter {
   /** Which variables are trainable, when the {@code variables} collections are written; null: not written. */
   private java.util.function.Predicate<String> trainable;
   private final List<VariableDef> variableDefs = new ArrayList<>();
+  private final List<AssetFileDef> assetFiles = new ArrayList<>();
 
   private SavedModelWriter(Graph graph, Session session) {
     this.graph = graph;
@@ -93,8 +95,10 @@ public final class SavedModelWriter {
   }
 
   /**
-   * Names the op that loaders run once the variables are restored (it fills lookup tables), written as TF2
-   * SavedModels write it: the target of the {@code __saved_model_init_op} signature.
+   * Names the op that loaders run once the variables are restored (it fills lookup tables), written as TF1
+   * SavedModels write it: the {@code saved_model_main_op} collection, which TensorFlow's C++ loader (TensorFlow
+   * Serving's) and Python's run. Python would extract an {@code __saved_model_init_op} signature of a graph without
+   * an object graph as a function, and fail where the op reads the asset paths that only loaders feed.
    */
   public SavedModelWriter initOp(String op) {
     this.initOp = op;
@@ -112,8 +116,22 @@ public final class SavedModelWriter {
     return this;
   }
 
+  /**
+   * Adds a file under {@code assets/} that the graph reads (a vocabulary, say): loaders feed its path to the string
+   * placeholder {@code tensorName} before they run the init op.
+   */
+  public SavedModelWriter assetFile(String tensorName, String filename, byte[] content) {
+    asset(filename, content);
+    assetFiles.add(AssetFileDef.newBuilder().setTensorInfo(TensorInfo.newBuilder().setName(tensorName))
+        .setFilename(filename).build());
+    return this;
+  }
+
   /** Adds a file under {@code assets/}. */
   public SavedModelWriter asset(String name, byte[] content) {
+    if (assets.containsKey(name)) {
+      throw new IllegalArgumentException("Asset '" + name + "' was added twice; give each asset file its own name");
+    }
     assets.put(name, content.clone());
     return this;
   }
@@ -294,14 +312,14 @@ public final class SavedModelWriter {
     MetaGraphDef.Builder meta = MetaGraphDef.newBuilder()
         .setGraphDef(withoutExcludedScopes(graph.toGraphDef()))
         .setSaverDef(saver)
-        .putAllSignatureDef(signatures);
+        .putAllSignatureDef(signatures)
+        .addAllAssetFileDef(assetFiles);
     if (trainable != null) {
       meta.putCollectionDef("variables", collection(false)).putCollectionDef("trainable_variables", collection(true));
     }
     if (initOp != null) {
-      TensorInfo target = TensorInfo.newBuilder().setName(initOp)
-          .setTensorShape(TensorShapeProto.newBuilder().setUnknownRank(true)).build();
-      meta.putSignatureDef(INIT_OP_SIGNATURE, SignatureDef.newBuilder().putOutputs(INIT_OP_SIGNATURE, target).build());
+      meta.putCollectionDef(MAIN_OP_COLLECTION,
+          CollectionDef.newBuilder().setNodeList(CollectionDef.NodeList.newBuilder().addValue(initOp)).build());
     }
     meta.getMetaInfoDefBuilder().addTags("serve").setTensorflowVersion(TensorFlow.version());
     SavedModel model = SavedModel.newBuilder().setSavedModelSchemaVersion(1).addMetaGraphs(meta).build();

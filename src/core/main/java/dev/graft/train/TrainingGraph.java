@@ -75,6 +75,7 @@ final class TrainingGraph {
     for (String v : variables) {
       reads.get(v).forEach(r -> xs.add(graph.outputOrThrow(r)));
     }
+    MissingGradients.register();
     Output<?>[] grads = xs.isEmpty() ? new Output<?>[0]
         : graph.addGradients(SCOPE + "/gradients", new Output<?>[] {lossOp.asOutput()}, xs.toArray(new Output<?>[0]), null);
     List<Op> slotInits = new ArrayList<>();

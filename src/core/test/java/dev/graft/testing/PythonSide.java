@@ -99,6 +99,12 @@ public final class PythonSide {
     }
   }
 
+  /** The environment's Python interpreter. */
+  public static Path python() {
+    require();
+    return Path.of(STATE.getProperty("python"));
+  }
+
   /** A script of {@code src/python}. */
   public static Path script(String name) {
     require();

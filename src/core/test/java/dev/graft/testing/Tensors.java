@@ -34,6 +34,19 @@ public final class Tensors {
     return values;
   }
 
+  /** The raw bytes of the current values of the variables {@code names} of {@code model} (any dtype), in order. */
+  public static byte[][] variableBytes(GraftModel model, List<String> names) {
+    byte[][] values = new byte[names.size()][];
+    try (VariableSnapshot s = model.model().variableIo().read(model.model().session(), names)) {
+      for (int i = 0; i < names.size(); i++) {
+        ByteDataBuffer data = s.value(i).asRawTensor().data();
+        values[i] = new byte[(int) data.size()];
+        data.read(values[i]);
+      }
+    }
+    return values;
+  }
+
   /** Largest absolute difference between two tensors of the same shape (0 or infinity for non-floats). */
   public static double maxAbsDiff(Tensor a, Tensor b) {
     if (!a.shape().equals(b.shape()) || a.dataType() != b.dataType()) {

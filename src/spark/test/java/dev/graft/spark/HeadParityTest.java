@@ -184,7 +184,7 @@ class HeadParityTest {
 
   private static JsonNode python(Path export) throws Exception {
     Floats.write(dir.resolve("input.bin"), raw);
-    String out = PythonSide.run(Duration.ofMinutes(3), "check_export.py", export.toString(),
+    String out = PythonSide.run(Duration.ofMinutes(3), "serve_export.py", export.toString(),
         dir.resolve("input.bin").toString(), "" + files.size(), "224", "224", "3", dir.resolve("python.bin").toString());
     String json = out.lines().filter(l -> l.startsWith("{")).reduce((a, b) -> b).orElseThrow();
     return new ObjectMapper().readTree(json);

@@ -8,6 +8,39 @@ import org.tensorflow.TensorFlow;
 /** Renders {@code savedmodels/README.md} from what {@link MakeFixtures} trained and measured. */
 final class FixturesReadme {
 
+  /** What the tests prove with the models real Python writes (see {@code src/python/make_fixtures.py}). */
+  static final String PYTHON_SECTION = new StringBuilder()
+      .append("## Proven with Python TensorFlow\n")
+      .append("\n")
+      .append("These two models are written in Java, imitating Python's layouts. Real Python writes a second set before the\n")
+      .append("tests: `src/python/make_fixtures.py` (run by `mvn test` through `src/python/bootstrap.sh`, with the\n")
+      .append("versions pinned in `src/python/requirements.txt`: TensorFlow 2.21.0, Keras 3.15.1, tf-keras 2.21.0) exports\n")
+      .append("Keras 3 `model.export()`, `tf.saved_model.save()` of a Keras 3 model, tf-keras `model.save(save_format='tf')`, a\n")
+      .append("`tf.Module` with a `@tf.function` signature, MobileNetV2, EfficientNetB0, ResNet50V2, MobileNet v1 0.25 with its\n")
+      .append("ImageNet weights (a pooled Dense head, and Keras's own top), the Teachable Machine layout, a model with\n")
+      .append("preprocessing and augmentation layers, one with Dropout and LayerNormalization, a text classifier with a\n")
+      .append("`TextVectorization` lookup table, and a `tf.Module` whose lookup table reads a vocabulary file, into\n")
+      .append("`target/python-fixtures/`. Each folder's `fixture.json` names the head\n")
+      .append("layer and holds Python's reference input and output. What the tests prove with them:\n")
+      .append("\n")
+      .append("- `dev.graft.python.PythonFixtureContractTest`: every fixture loads; the flattened graph answers Python's\n")
+      .append("  reference output and the original signature as TensorFlow's own loader runs it (at most 1e-5 apart); the head is\n")
+      .append("  found at the layer `fixture.json` names (Keras's 1x1-convolution MobileNet top is refused with the reason); a\n")
+      .append("  new head learns a linear task of the backbone's features with every backbone variable bit-identical.\n")
+      .append("- `dev.graft.python.PythonClientTest`: for each fixture and `--train head`, `last:2` and `all` (`head` only for\n")
+      .append("  the four largest 224x224 networks), Python loads Graft's export with `tf.saved_model.load` and with Keras's\n")
+      .append("  `TFSMLayer` and both answer Graft's probabilities (1e-5), `class_ids` and `labels`; `TFLiteConverter` converts\n")
+      .append("  it and the TFLite interpreter agrees (1e-4); the `--keep-old-head` export's `original` signature answers what\n")
+      .append("  the source model answers in Python.\n")
+      .append("- `dev.graft.python.GoldenStepTest`: one step of SGD and of Adam, head-only and every layer, on MobileNetV2,\n")
+      .append("  EfficientNetB0 and a small Keras CNN, from the same starting weights and batch: every variable Graft updates\n")
+      .append("  agrees with `tf.GradientTape` and the Keras optimizer within 1e-4 of its update (as norms; single elements\n")
+      .append("  within 1e-3, since Adam's first step divides each gradient element by its size plus 1e-7).\n")
+      .append("- `dev.graft.train.MissingGradientsTest`: the gradients Graft registers for `EnsureShape` and `ResourceGather`,\n")
+      .append("  which TensorFlow's C++ registry lacks, are Python's.\n")
+      .append("\n")
+      .toString();
+
   private FixturesReadme() {}
 
   /**
@@ -71,6 +104,8 @@ final class FixturesReadme {
       }
       md.append('\n');
     }
+
+    md.append(PYTHON_SECTION);
 
     md.append("## Data licence\n\n")
         .append("The models were trained on Fashion-MNIST (https://github.com/zalandoresearch/fashion-mnist),\n")
