@@ -138,6 +138,8 @@ class ResumeTest {
       model.replaceHead(HeadSpec.builder().setNumClasses(5).optDropout(0.3f).build());
       TrainResult result = model.train(train, validation, config);
       bestEpoch[slot] = result.bestEpoch();
+      assertEquals(config.warmupEpochs() > 0 ? config.warmupEpochs() : 0, result.warmupEpochs(),
+          "the warm-up's epochs, counted also by a resumed run");
       assertEquals(epochs, result.history().size());
       List<String> names = new java.util.ArrayList<>(model.head().variables());
       names.add("dense/kernel");
