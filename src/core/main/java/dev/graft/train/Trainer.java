@@ -178,9 +178,10 @@ public final class Trainer {
           stoppedEarly = runPhase(progress, phase, p, plan, stream, feed, valStream, cacheSeconds, valData != null);
           skipped = train.size() - trainData.size() + stream.skipped();
         }
-        if (phase.name().equals("warm-up")) {
-          warmupEpochs = progress.history.size() - progress.phaseStart;
-        }
+      }
+      if (plan.phases().get(0).name().equals("warm-up")) {
+        // The fine-tuning phase began where the warm-up ended (also when this process resumed inside it).
+        warmupEpochs = progress.phase > 0 ? progress.phaseStart : progress.history.size();
       }
       if (progress.bestWeights != null && progress.bestEpoch != progress.history.size()) {
         target.io().assign(session, progress.bestWeights);

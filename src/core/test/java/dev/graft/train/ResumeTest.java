@@ -242,6 +242,8 @@ class ResumeTest {
       TrainResult result = model.train(train, validation, config);
       bestEpoch[slot] = result.bestEpoch();
       results[slot] = result;
+      assertEquals(config.warmupEpochs() > 0 ? config.warmupEpochs() : 0, result.warmupEpochs(),
+          "the warm-up's epochs, counted also by a resumed run");
       if (epochs >= 0) {
         assertEquals(epochs, result.history().size());
       }

@@ -6,24 +6,31 @@ import javax.imageio.stream.ImageInputStreamImpl;
 final class ByteArrayImageInputStream extends ImageInputStreamImpl {
 
   private final byte[] data;
+  private final int length;
 
   ByteArrayImageInputStream(byte[] data) {
+    this(data, data.length);
+  }
+
+  /** A stream over the first {@code length} bytes of {@code data}. */
+  ByteArrayImageInputStream(byte[] data, int length) {
     this.data = data;
+    this.length = length;
   }
 
   @Override
   public int read() {
     bitOffset = 0;
-    return streamPos < data.length ? data[(int) streamPos++] & 0xFF : -1;
+    return streamPos < length ? data[(int) streamPos++] & 0xFF : -1;
   }
 
   @Override
   public int read(byte[] b, int off, int len) {
     bitOffset = 0;
-    if (streamPos >= data.length) {
+    if (streamPos >= length) {
       return len == 0 ? 0 : -1;
     }
-    int n = (int) Math.min(len, data.length - streamPos);
+    int n = (int) Math.min(len, length - streamPos);
     System.arraycopy(data, (int) streamPos, b, off, n);
     streamPos += n;
     return n;
@@ -31,6 +38,6 @@ final class ByteArrayImageInputStream extends ImageInputStreamImpl {
 
   @Override
   public long length() {
-    return data.length;
+    return length;
   }
 }

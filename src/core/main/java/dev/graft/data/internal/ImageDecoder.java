@@ -74,19 +74,34 @@ public final class ImageDecoder {
    * the feature pass over a folder of images then makes little garbage per image.
    */
   public static void decodeInto(Path file, ImageTarget target, float[] dst, int offset) {
-    byte[] bytes;
-    try {
-      bytes = Files.readAllBytes(file);
-    } catch (IOException e) {
-      throw new DataException(file.toString(), "cannot read the file (" + e + "); check that it exists and is readable, or "
-          + DataException.SKIP_HINT, e);
-    }
-    decodeInto(bytes, file.toString(), target, dst, offset);
+    DecoderState state = DecoderState.current();
+    state.readFile(file);
+    decodeInto(state, state.bytes(), state.length(), file.toString(), target, dst, offset);
   }
 
   /** Decodes encoded image bytes into {@code dst} at {@code offset} in {@code target}'s shape. */
   public static void decodeInto(byte[] bytes, String source, ImageTarget target, float[] dst, int offset) {
-    BufferedImage image = read(bytes, source);
+    decodeInto(DecoderState.current(), bytes, bytes.length, source, target, dst, offset);
+  }
+
+  /**
+   * Decodes with the thread's reused reader and image (JPEG and PNG), or a fresh reader for other formats; the
+   * pixels go straight to {@code dst} when the image has the target's size.
+   */
+  private static void decodeInto(DecoderState state, byte[] bytes, int length, String source, ImageTarget target,
+      float[] dst, int offset) {
+    BufferedImage image;
+    try {
+      image = state.decode(bytes, length, source, JPEG, PNG);
+    } catch (IOException | RuntimeException e) {
+      if (e instanceof DataException de) {
+        throw de;
+      }
+      throw corrupt(source, e);
+    }
+    if (image == null) {
+      image = read(java.util.Arrays.copyOf(bytes, length), source);
+    }
     if (image.getWidth() == target.width() && image.getHeight() == target.height()
         && image.getColorModel() instanceof ComponentColorModel cm && isGrayOrRgb(cm)
         && readBytesDirect(image.getRaster(), image.getWidth(), image.getHeight(), cm.getNumColorComponents(), dst,
