@@ -29,6 +29,6 @@ final class ImageFilesData extends AbstractLabeledData {
   @Override
   public void readFloats(int index, float[] dst, int offset) {
     Path file = file(index);
-    target.write(ImageDecoder.decode(file), dst, offset, file.toString());
+    target.decode(ImageDecoder.read(file), dst, offset, file.toString());
   }
 }

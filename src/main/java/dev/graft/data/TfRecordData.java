@@ -191,7 +191,7 @@ public final class TfRecordData extends AbstractLabeledData {
     }
     String source = source(index);
     byte[] image = image(readBytesUnchecked(index, source), imageKey, source);
-    target.write(ImageDecoder.decode(image, source), dst, offset, source);
+    target.decode(image, dst, offset, source);
   }
 
   @Override

@@ -24,7 +24,10 @@ import javax.imageio.spi.ImageReaderSpi;
 import javax.imageio.stream.FileImageInputStream;
 import javax.imageio.stream.ImageInputStream;
 
-/** Decodes JPEG and PNG images (and other formats ImageIO knows) to HWC float pixels 0..255. */
+/**
+ * Decodes JPEG images (with TensorFlow's decoder), PNG images and other formats ImageIO knows to HWC float pixels
+ * 0..255.
+ */
 public final class ImageDecoder {
 
   /**
@@ -50,18 +53,35 @@ public final class ImageDecoder {
 
   /** Reads and decodes an image file. */
   public static Image decode(Path file) {
-    byte[] bytes;
+    return decode(read(file), file.toString());
+  }
+
+  /** The bytes of an image file. */
+  public static byte[] read(Path file) {
     try {
-      bytes = Files.readAllBytes(file);
+      return Files.readAllBytes(file);
     } catch (IOException e) {
       throw new DataException(file.toString(), "cannot read the file (" + e + "); check that it exists and is readable, or "
           + DataException.SKIP_HINT, e);
     }
-    return decode(bytes, file.toString());
   }
 
-  /** Decodes encoded image bytes; {@code source} names them in error messages. */
+  /**
+   * Decodes encoded image bytes; {@code source} names them in error messages. JPEG files go through TensorFlow's
+   * decoder (the pixels {@code tf.io.decode_jpeg} gives), others and JPEG files it cannot decode through ImageIO.
+   */
   public static Image decode(byte[] bytes, String source) {
+    if (isJpeg(bytes)) {
+      Image image = TfJpegDecoder.shared().decode(bytes);
+      if (image != null) {
+        return image;
+      }
+    }
+    return decodeWithImageIo(bytes, source);
+  }
+
+  /** Decodes encoded image bytes with ImageIO alone (JPEG files too). */
+  public static Image decodeWithImageIo(byte[] bytes, String source) {
     List<String> warnings = new ArrayList<>();
     ImageReader reader = reader(bytes, source);
     reader.addIIOReadWarningListener((r, warning) -> warnings.add(warning));
@@ -134,6 +154,10 @@ public final class ImageDecoder {
     return new Size(h, w, channels);
   }
 
+  static boolean isJpeg(byte[] bytes) {
+    return bytes.length >= 3 && (bytes[0] & 0xFF) == 0xFF && (bytes[1] & 0xFF) == 0xD8;
+  }
+
   private static DataException corrupt(String source, Exception e) {
     String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     return new DataException(source, "cannot decode the image (" + why
@@ -146,7 +170,7 @@ public final class ImageDecoder {
           && PNG != null) {
         return PNG.createReaderInstance();
       }
-      if (bytes.length >= 3 && (bytes[0] & 0xFF) == 0xFF && (bytes[1] & 0xFF) == 0xD8 && JPEG != null) {
+      if (isJpeg(bytes) && JPEG != null) {
         return JPEG.createReaderInstance();
       }
       try (ImageInputStream in = new ByteArrayImageInputStream(bytes)) {

@@ -37,6 +37,17 @@ public record ImageTarget(int height, int width, int channels, boolean resize) {
     return height * width * channels;
   }
 
+  /**
+   * Decodes an encoded image and writes it in this shape to {@code dst} at {@code offset}; a JPEG file goes from
+   * TensorFlow's decoder straight into {@code dst}, with no image in between.
+   */
+  public void decode(byte[] encoded, float[] dst, int offset, String source) {
+    if (ImageDecoder.isJpeg(encoded) && TfJpegDecoder.shared().decodeInto(encoded, this, dst, offset, source)) {
+      return;
+    }
+    write(ImageDecoder.decodeWithImageIo(encoded, source), dst, offset, source);
+  }
+
   /** Writes {@code image} in this shape to {@code dst} at {@code offset}. */
   public void write(ImageDecoder.Image image, float[] dst, int offset, String source) {
     write(image.pixels(), image.height(), image.width(), image.channels(), dst, offset, source);
