@@ -235,7 +235,8 @@ public final class GraftModel implements AutoCloseable {
     }
     LabeledData scaled = LabeledDatas.preprocessed(data, preprocessing);
     Metrics metrics = new Metrics(headSpec.numClasses(), topK);
-    try (var stream = dev.graft.data.BatchStream.builder().setData(scaled).setBatchSize(256).optShuffle(false).build();
+    try (var stream = dev.graft.data.BatchStream.builder().setData(scaled)
+            .setBatchSize(dev.graft.data.BatchStream.forwardBatchSize(scaled)).optShuffle(false).build();
         var batches = stream.epoch(0)) {
       while (batches.hasNext()) {
         try (var batch = batches.next();

@@ -55,7 +55,8 @@ final class ExportedModel implements AutoCloseable {
 
   /** Runs every example of {@code data} (raw values: the export scales them) and hands each batch's probabilities over. */
   void predict(LabeledData data, BiConsumer<float[], Batch> onBatch) {
-    try (BatchStream stream = BatchStream.builder().setData(data).setBatchSize(256).optShuffle(false).build();
+    try (BatchStream stream = BatchStream.builder().setData(data).setBatchSize(BatchStream.forwardBatchSize(data))
+        .optShuffle(false).build();
         BatchIterator batches = stream.epoch(0)) {
       while (batches.hasNext()) {
         try (Batch batch = batches.next();

@@ -42,7 +42,6 @@ import org.tensorflow.types.TInt64;
 public final class Trainer {
 
   private static final Logger log = LoggerFactory.getLogger(Trainer.class);
-  private static final int EVAL_BATCH = 256;
   /** The first step's options: TensorFlow records which device ran each op (no GPU profiler needed). */
   private static final RunOptions TRACE =
       RunOptions.newBuilder().setTraceLevel(RunOptions.TraceLevel.SOFTWARE_TRACE).build();
@@ -393,7 +392,7 @@ public final class Trainer {
 
   /** The stream that evaluates {@code data}: in order, one for the whole run. */
   private BatchStream evalStream(LabeledData data) {
-    return BatchStream.builder().setData(data).setBatchSize(EVAL_BATCH).optShuffle(false)
+    return BatchStream.builder().setData(data).setBatchSize(BatchStream.forwardBatchSize(data)).optShuffle(false)
         .optSkipBad(config.skipBad()).build();
   }
 
