@@ -429,7 +429,8 @@ public final class GraftModel implements AutoCloseable {
         : LabeledDatas.mapClassesByName(data, classNames);
     LabeledData scaled = LabeledDatas.preprocessed(matched, preprocessing);
     Metrics metrics = new Metrics(headSpec.numClasses(), topK);
-    try (var stream = dev.graft.data.BatchStream.builder().setData(scaled).setBatchSize(256).optShuffle(false).build();
+    try (var stream = dev.graft.data.BatchStream.builder().setData(scaled)
+            .setBatchSize(dev.graft.data.BatchStream.forwardBatchSize(scaled)).optShuffle(false).build();
         var batches = stream.epoch(0)) {
       while (batches.hasNext()) {
         try (var batch = batches.next();

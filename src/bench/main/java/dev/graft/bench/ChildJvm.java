@@ -69,6 +69,14 @@ final class ChildJvm {
     command.add(classPath);
     command.add(main.getName());
     command.addAll(args);
+    return exec(main.getSimpleName(), command, env);
+  }
+
+  /**
+   * Runs {@code command} with {@code env} added to this process's environment; returns its {@code RESULT} lines
+   * and fails when it exits non-zero. Its other output goes to this process's stderr.
+   */
+  static Map<String, String> exec(String what, List<String> command, Map<String, String> env) {
     ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
     builder.environment().putAll(env);
     Map<String, String> results = new LinkedHashMap<>();
@@ -88,13 +96,13 @@ final class ChildJvm {
       }
       int code = process.waitFor();
       if (code != 0) {
-        throw new IllegalStateException(main.getSimpleName() + " exited with code " + code + " (its output is above)");
+        throw new IllegalStateException(what + " exited with code " + code + " (its output is above)");
       }
     } catch (IOException e) {
-      throw new IllegalStateException("Cannot start " + command.get(0) + " for " + main.getSimpleName(), e);
+      throw new IllegalStateException("Cannot start " + command.get(0) + " for " + what, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new IllegalStateException("Interrupted while waiting for " + main.getSimpleName(), e);
+      throw new IllegalStateException("Interrupted while waiting for " + what, e);
     }
     return results;
   }

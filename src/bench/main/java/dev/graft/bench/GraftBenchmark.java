@@ -22,16 +22,19 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * Measures Graft's training paths on the repo's fashion_cnn and Fashion-MNIST classes 5-9 and prints Markdown
- * tables; every figure comes from the same run.
+ * Measures Graft against Python Keras on real backbones (the X-ray images of {@code ../shared}), and Graft's training
+ * paths on the repo's fashion_cnn and Fashion-MNIST classes 5-9 against TensorFlow's limits and Deeplearning4j; prints
+ * Markdown tables, every figure from the same run.
  *
  * <pre>
- * mvn -q -Pbench verify                                   # everything, about 5 minutes on 2 cores
- * mvn -q -Pbench verify -Dbench.args="--sweep none --no-dl4j"  # one thread setting, no Deeplearning4j
+ * mvn -q -Pbench verify                                            # everything, about 10 minutes on 2 cores
+ * mvn -q -Pbench verify -Dbench.args="--quick"                     # a few images per row, to try it out
+ * mvn -q -Pbench verify -Dbench.args="--backbones none --no-dl4j"  # fashion_cnn only, no Deeplearning4j
  * </pre>
  */
 @Command(name = "graft-benchmark", mixinStandardHelpOptions = true,
-    description = "Benchmark Graft's head-only and fine-tuning paths against TensorFlow's limits and Deeplearning4j.")
+    description = "Benchmark Graft against Python Keras on real backbones, and its head-only and fine-tuning paths "
+        + "against TensorFlow's limits and Deeplearning4j.")
 public final class GraftBenchmark implements Callable<Integer> {
 
   /** The thread setting this benchmark found best on the 2-core machine (README, "Benchmark"). */
@@ -44,34 +47,66 @@ public final class GraftBenchmark implements Callable<Integer> {
   Path model;
 
   @Option(names = "--threads", defaultValue = DEFAULT_THREADS, paramLabel = "INTRA,INTER",
-      description = "TensorFlow intra-op,inter-op threads of the main table, the long run and the comparison; "
-          + "0 = TensorFlow's choice (default: ${DEFAULT-VALUE}, the best setting measured here).")
+      description = "TensorFlow intra-op,inter-op threads of both sides of the Keras comparison, the fashion_cnn "
+          + "tables and the DL4J comparison; 0 = TensorFlow's choice (default: ${DEFAULT-VALUE}, the best setting "
+          + "measured here).")
   String threads;
 
-  @Option(names = "--sweep", defaultValue = "0,0;1,1;2,1", split = ";", paramLabel = "INTRA,INTER",
-      description = "Thread settings measured side by side, ';'-separated, or 'none' (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--backbones", defaultValue = "mobilenet_v1_025_pooled,mobilenet_v2,efficientnet_b0", split = ",",
+      description = "Fixtures compared with Python Keras, or 'none' (default: ${DEFAULT-VALUE}).")
+  List<String> backbones;
+
+  @Option(names = "--quick", description = "A few images per row of the Keras comparison (64, fine-tuning 32), to try "
+      + "the benchmark out; the figures are not the benchmark's.")
+  boolean quick;
+
+  @Option(names = "--fixtures", defaultValue = "target/python-fixtures",
+      description = "Folder of the Python-made fixtures (default: ${DEFAULT-VALUE}).")
+  Path fixtures;
+
+  @Option(names = "--xray", defaultValue = "../shared/datasets/chest-xray-224",
+      description = "X-ray data set with train/ and val/ class folders (default: ${DEFAULT-VALUE}).")
+  Path xray;
+
+  @Option(names = "--backbone-batch", defaultValue = "32",
+      description = "Training batch size of the Keras comparison (default: ${DEFAULT-VALUE}).")
+  int backboneBatch;
+
+  @Option(names = "--backbone-epochs", defaultValue = "10",
+      description = "Head-only epochs of the Keras comparison (default: ${DEFAULT-VALUE}).")
+  int backboneEpochs;
+
+  @Option(names = "--no-toy", description = "Leave out the fashion_cnn tables and the DL4J comparison.")
+  boolean noToy;
+
+  @Option(names = "--sweep", defaultValue = "none", split = ";", paramLabel = "INTRA,INTER",
+      description = "fashion_cnn thread settings measured side by side, ';'-separated (e.g. '0,0;1,1;2,1'), or 'none' "
+          + "for the main setting alone (default: ${DEFAULT-VALUE}).")
   List<String> sweep;
 
-  @Option(names = "--sweep-rounds", defaultValue = "2",
+  @Option(names = "--sweep-rounds", defaultValue = "1",
       description = "Rounds over the thread settings, in alternating order; figures are their means "
           + "(default: ${DEFAULT-VALUE}).")
   int sweepRounds;
 
+  @Option(names = "--prefetch-table", description = "Also measure prefetch against none on IDX and JPEG folders.")
+  boolean prefetchTable;
+
   @Option(names = "--head-epochs", defaultValue = "3",
-      description = "Head-only epochs of one round (default: ${DEFAULT-VALUE}).")
+      description = "fashion_cnn head-only epochs of one round (default: ${DEFAULT-VALUE}).")
   int headEpochs;
 
   @Option(names = "--fine-tune-examples", defaultValue = "3200",
-      description = "Training examples of a fine-tuning epoch (default: ${DEFAULT-VALUE}).")
+      description = "fashion_cnn training examples of a fine-tuning epoch (default: ${DEFAULT-VALUE}).")
   int fineTuneExamples;
 
   @Option(names = "--rounds", defaultValue = "3",
-      description = "Timed fine-tuning epochs of one sweep round, each preceded by a bare pass "
+      description = "Timed fashion_cnn fine-tuning epochs of one sweep round, each preceded by a bare pass "
           + "(default: ${DEFAULT-VALUE}).")
   int rounds;
 
   @Option(names = "--policies", defaultValue = "last:2,all", split = ",",
-      description = "Fine-tuning policies (default: ${DEFAULT-VALUE}).")
+      description = "fashion_cnn fine-tuning policies (default: ${DEFAULT-VALUE}).")
   List<String> policies;
 
   @Option(names = "--long-epochs", defaultValue = "10", description = "Epochs of the long head-only run (default: ${DEFAULT-VALUE}).")
@@ -92,11 +127,76 @@ public final class GraftBenchmark implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    if (headEpochs < 2 || longEpochs < 10 || rounds < 1 || sweepRounds < 1) {
-      throw new CommandLine.ParameterException(new CommandLine(this),
-          "--head-epochs must be >= 2, --long-epochs >= 10, --rounds and --sweep-rounds >= 1");
+    if (headEpochs < 2 || longEpochs < 10 || rounds < 1 || sweepRounds < 1 || backboneEpochs < 2
+        || backboneBatch < 1) {
+      throw new CommandLine.ParameterException(new CommandLine(this), "--head-epochs and --backbone-epochs must be "
+          + ">= 2, --long-epochs >= 10, --rounds, --sweep-rounds and --backbone-batch >= 1");
     }
     ThreadSetting main = ThreadSetting.parse(threads);
+    List<Backbone> models = backbones.size() == 1 && backbones.get(0).equals("none") ? List.of()
+        : backbones.stream().map(String::strip).map(Backbone::named).map(b -> quick ? b.quick() : b).toList();
+    String loadBefore = Machine.loadAverage();
+    Machine.CpuTimes cpuBefore = Machine.CpuTimes.now();
+
+    BackboneComparison.Settings settings = new BackboneComparison.Settings(fixtures, xray, main, backboneEpochs,
+        backboneBatch);
+    List<BackboneComparison.Measured> measured = List.of();
+    String skipped = null;
+    KerasPeer peer = null;
+    if (!models.isEmpty()) {
+      skipped = BackboneComparison.missing(settings, models);
+      if (skipped == null) {
+        peer = KerasPeer.find();
+        measured = new BackboneComparison(settings, peer).run(models, this::progress);
+      } else {
+        System.err.println("*** The comparison with Python Keras is SKIPPED: " + skipped);
+      }
+    }
+    Toy toy = noToy ? null : toy(main);
+    String loadAfter = Machine.loadAverage();
+    String cpu = Machine.CpuTimes.now().since(cpuBefore);
+
+    Report.machineHeader(out, loadBefore, loadAfter, cpu, (System.nanoTime() - started) / 1e9);
+    BackboneReport backboneReport = measured.isEmpty() ? null : new BackboneReport(out, measured, settings);
+    if (backboneReport != null) {
+      backboneReport.header(KerasPeer.shellLine(peer.command(fixtures, xray, main, backboneEpochs, backboneBatch,
+          models)));
+    } else if (skipped != null) {
+      out.println("keras     the comparison with Python Keras was SKIPPED: " + skipped);
+    }
+    if (toy != null) {
+      toy.report().header(toy.data(), sweepRounds, headEpochs, fineTuneExamples, rounds, dl4jRounds);
+    }
+    out.println();
+    if (backboneReport != null) {
+      backboneReport.table();
+      backboneReport.notes();
+      out.println();
+    }
+    if (toy != null) {
+      out.println("fashion_cnn (the repo's 28x28 CNN) on Fashion-MNIST classes 5-9:");
+      out.println();
+      toy.report().mainTable();
+      if (toy.results().size() > 1) {
+        toy.report().sweepTable(toy.results(), main);
+      }
+      if (toy.prefetch() != null) {
+        toy.report().prefetchTable(toy.prefetch(), PREFETCH_ROUNDS);
+      }
+      if (toy.dl4j()) {
+        toy.report().dl4jTable();
+      }
+      toy.report().notes();
+    }
+    return 0;
+  }
+
+  /** What the fashion_cnn part measured, ready to print. */
+  private record Toy(Report report, BenchData data, List<GraftRuns.SettingResult> results,
+      List<PrefetchRuns.Result> prefetch, boolean dl4j) {}
+
+  /** The fashion_cnn tables: thread settings, the Dense(5) head, prefetch, the long runs, Deeplearning4j. */
+  private Toy toy(ThreadSetting main) throws IOException {
     List<ThreadSetting> settings = new ArrayList<>();
     if (!(sweep.size() == 1 && sweep.get(0).equals("none"))) {
       sweep.forEach(s -> settings.add(ThreadSetting.parse(s)));
@@ -104,8 +204,6 @@ public final class GraftBenchmark implements Callable<Integer> {
     if (!settings.contains(main)) {
       settings.add(main);
     }
-    String loadBefore = Machine.loadAverage();
-    Machine.CpuTimes cpuBefore = Machine.CpuTimes.now();
     BenchData data = BenchData.open();
     GraftRuns runs = new GraftRuns(model, data, headEpochs, fineTuneExamples, rounds, policies);
 
@@ -118,7 +216,7 @@ public final class GraftBenchmark implements Callable<Integer> {
         Collections.reverse(order);
       }
       for (ThreadSetting setting : order) {
-        String label = "round " + (round + 1) + ", threads " + setting + ": ";
+        String label = "fashion_cnn round " + (round + 1) + ", threads " + setting + ": ";
         // Each setting in its own JVM: TensorFlow's intra-op pool is the first session's, process-wide.
         progress(label + "own JVM");
         byRound.computeIfAbsent(setting, k -> new ArrayList<>()).add(SettingRun.inChildJvm(model, setting, headEpochs,
@@ -128,27 +226,29 @@ public final class GraftBenchmark implements Callable<Integer> {
     List<GraftRuns.SettingResult> results = settings.stream()
         .map(s -> GraftRuns.SettingResult.mean(byRound.get(s))).toList();
     GraftRuns.SettingResult chosen = results.stream().filter(r -> r.threads().equals(main)).findFirst().orElseThrow();
-    progress("threads " + main + ": head-only with the retrain job's Dense(5) head");
+    progress("fashion_cnn threads " + main + ": head-only with the retrain job's Dense(5) head");
     GraftRuns.Backbone linearBefore = runs.backbone(main);
     GraftRuns.HeadOnly linear = runs.headOnly(main, GraftRuns.linearHeadSpec(), linearBefore);
     GraftRuns.BackboneLimit linearLimit = new GraftRuns.BackboneLimit(linearBefore.examplesPerSecond(),
         linear.backboneAfterExPerSec());
-    progress("threads " + main + ": " + PrefetchRuns.DEPTH + "-batch prefetch against none, IDX and JPEG folders");
-    List<PrefetchRuns.Result> prefetch;
-    Path scratch = Files.createTempDirectory("graft-bench-prefetch");
-    try {
-      prefetch = new PrefetchRuns(runs, PREFETCH_ROUNDS).run(main, data.trainSubset(PREFETCH_EXAMPLES), scratch);
-    } finally {
-      MoreFiles.deleteRecursively(scratch, RecursiveDeleteOption.ALLOW_INSECURE);
+    List<PrefetchRuns.Result> prefetch = null;
+    if (prefetchTable) {
+      progress("fashion_cnn threads " + main + ": " + PrefetchRuns.DEPTH + "-batch prefetch against none");
+      Path scratch = Files.createTempDirectory("graft-bench-prefetch");
+      try {
+        prefetch = new PrefetchRuns(runs, PREFETCH_ROUNDS).run(main, data.trainSubset(PREFETCH_EXAMPLES), scratch);
+      } finally {
+        MoreFiles.deleteRecursively(scratch, RecursiveDeleteOption.ALLOW_INSECURE);
+      }
     }
-    progress("long head-only run (own JVM)");
+    progress("fashion_cnn long head-only run (own JVM)");
     List<String> longArgs = List.of(model.toString(), main.arg(), String.valueOf(longEpochs));
     Map<String, String> longRun = ChildJvm.run(LongRun.class, List.of(), longArgs, Map.of(), ChildJvm.classPath());
     List<String> fixedHeap = List.of(LongRun.FIXED_HEAP_ARGS.split(" "));
-    progress("long head-only run, heap fixed (own JVM)");
+    progress("fashion_cnn long head-only run, heap fixed (own JVM)");
     Map<String, String> longRunFixedHeap = ChildJvm.run(LongRun.class, fixedHeap, longArgs, Map.of(),
         ChildJvm.classPath());
-    progress("long head-only run, heap fixed, MALLOC_ARENA_MAX=2 (own JVM)");
+    progress("fashion_cnn long head-only run, heap fixed, MALLOC_ARENA_MAX=2 (own JVM)");
     Map<String, String> longRunArenas = ChildJvm.run(LongRun.class, fixedHeap, longArgs,
         Map.of("MALLOC_ARENA_MAX", "2"), ChildJvm.classPath());
     Map<String, String> dl4j = null;
@@ -164,21 +264,9 @@ public final class GraftBenchmark implements Callable<Integer> {
         Files.deleteIfExists(weights);
       }
     }
-    String loadAfter = Machine.loadAverage();
-    String cpu = Machine.CpuTimes.now().since(cpuBefore);
-
     Report report = new Report(out, chosen, linear, linearLimit, longRun, longRunFixedHeap, longRunArenas, dl4j,
         longEpochs);
-    report.header(data, loadBefore, loadAfter, cpu, (System.nanoTime() - started) / 1e9, sweepRounds, headEpochs,
-        fineTuneExamples, rounds, dl4jRounds);
-    report.mainTable();
-    report.sweepTable(results, main);
-    report.prefetchTable(prefetch, PREFETCH_ROUNDS);
-    if (dl4j != null) {
-      report.dl4jTable();
-    }
-    report.notes();
-    return 0;
+    return new Toy(report, data, results, prefetch, dl4j != null);
   }
 
   private void writeBackboneWeights(GraftRuns runs, ThreadSetting threads, Path file) throws IOException {

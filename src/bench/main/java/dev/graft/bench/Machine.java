@@ -77,6 +77,15 @@ final class Machine {
     }
   }
 
+  /** CPU time this process has used so far, every thread (TensorFlow's native ones too), in seconds. */
+  static double processCpuSeconds() {
+    java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
+      return sun.getProcessCpuTime() / 1e9;
+    }
+    throw new IllegalStateException("This JVM reports no process CPU time (com.sun.management)");
+  }
+
   private static List<String> lines(String file) {
     try {
       return Files.readAllLines(Path.of(file));

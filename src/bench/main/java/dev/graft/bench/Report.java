@@ -34,26 +34,30 @@ final class Report {
     this.longEpochs = longEpochs;
   }
 
-  void header(BenchData data, String loadBefore, String loadAfter, String cpu, double seconds, int sweepRounds,
-      int headEpochs, int fineTuneExamples, int rounds, int dl4jRounds) {
+  /** The run's first lines: date, machine, load and CPU time. */
+  static void machineHeader(PrintStream out, String loadBefore, String loadAfter, String cpu, double seconds) {
     out.printf("Graft benchmark, %s%n%n", LocalDate.now());
     out.printf("machine   %s; %s%n", Machine.describe(), GraftBenchmark.versions());
     out.printf("load      1-minute load average %s before, %s after; the run took %.0f s%n", loadBefore, loadAfter,
         seconds);
     out.printf("cpu       %s%n", cpu);
+  }
+
+  /** The header lines of the fashion_cnn tables. */
+  void header(BenchData data, int sweepRounds, int headEpochs, int fineTuneExamples, int rounds, int dl4jRounds) {
     out.printf("data      %s: %d training images of Fashion-MNIST classes 5-9 (head-only runs), the first %d of "
         + "them (fine-tuning), %d test images%n", data.source(), data.train().size(),
         Math.min(fineTuneExamples, data.train().size()), data.test().size());
     out.printf("model     savedmodels/fashion_cnn cut at '%s' (1568 features); new head Dense(64, relu) + Dense(5) "
         + "(fashion_cnn's own layout) unless a row says Dense(5); batch %d, Adam lr %s, seed %d%n",
         GraftRuns.CUT_LAYER, GraftRuns.BATCH, GraftRuns.LEARNING_RATE, GraftRuns.SEED);
-    out.printf("protocol  %d rounds over the thread settings, in alternating order, figures are the rounds' means; "
+    out.printf("protocol  %d round(s) over the thread settings, in alternating order, figures are the rounds' means; "
         + "per round and setting: head-only %d epochs (no validation), fine-tuning 1 warm-up epoch then %d epochs "
         + "each preceded by a bare-loop pass over the same examples (medians, ratios paired); DL4J: head-only %d "
         + "epochs, fine-tuning 10 warm-up batches then %d timed epoch(s)%n", sweepRounds, headEpochs, rounds,
         headEpochs, dl4jRounds);
-    out.printf("threads   TensorFlow intra-op / inter-op %s for the main table (--threads %s)%n%n", main.threads(),
-        main.threads().arg());
+    out.printf("threads   TensorFlow intra-op / inter-op %s for the fashion_cnn tables (--threads %s)%n",
+        main.threads(), main.threads().arg());
   }
 
   void mainTable() {

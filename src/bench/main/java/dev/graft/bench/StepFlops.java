@@ -13,8 +13,9 @@ import org.tensorflow.ndarray.Shape;
 
 /**
  * Floating-point operations of one training step, counted from the static shapes of the graph's
- * multiply-accumulate ops that the step runs (Conv2D, its two backprops, MatMul; two FLOPs per multiply-add).
- * Element-wise ops (bias, batch norm, ReLU, pooling, Adam) are left out: they are a few percent here.
+ * multiply-accumulate ops that the step runs (Conv2D, DepthwiseConv2dNative, their backprops, MatMul; two FLOPs
+ * per multiply-add). Element-wise ops (bias, batch norm, ReLU, pooling, Adam) are left out: a few percent of
+ * fashion_cnn's step, more of a MobileNet's, so its achieved FLOP/s is a lower bound.
  *
  * @param forwardPerExample FLOPs of the forward ops (not under the gradient scope) per example
  * @param stepPerExample FLOPs of every counted op of the step (forward and backward) per example
@@ -86,6 +87,19 @@ record StepFlops(double forwardPerExample, double stepPerExample, Map<String, Do
         long[] filter = dims(op.output(0).shape(), batch, op);
         long[] grad = dims(op.input(2).shape(), batch, op);
         return 2.0 * grad[0] * grad[1] * grad[2] * grad[3] * filter[0] * filter[1] * filter[2];
+      }
+      case "DepthwiseConv2dNative": {
+        checkNhwc(op);
+        long[] out = dims(op.output(0).shape(), batch, op);
+        long[] filter = dims(op.input(1).shape(), batch, op);
+        return 2.0 * out[0] * out[1] * out[2] * out[3] * filter[0] * filter[1];
+      }
+      case "DepthwiseConv2dNativeBackpropInput", "DepthwiseConv2dNativeBackpropFilter": {
+        checkNhwc(op);
+        long[] grad = dims(op.input(2).shape(), batch, op);
+        long[] filter = op.type().endsWith("Input") ? dims(op.input(1).shape(), batch, op)
+            : dims(op.output(0).shape(), batch, op);
+        return 2.0 * grad[0] * grad[1] * grad[2] * grad[3] * filter[0] * filter[1];
       }
       case "MatMul": {
         long[] a = dims(op.input(0).shape(), batch, op);

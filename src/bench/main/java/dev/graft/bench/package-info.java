@@ -1,5 +1,6 @@
 /**
- * The benchmark of Graft's training paths against the limits TensorFlow sets on this machine and against
- * Deeplearning4j; run it with {@code mvn -Pbench verify} (README, "Benchmark").
+ * The benchmark: Graft against Python Keras on real backbones, and Graft's training paths against the limits
+ * TensorFlow sets on this machine and against Deeplearning4j; run it with {@code mvn -Pbench verify} (README,
+ * "Benchmark").
  */
 package dev.graft.bench;

@@ -81,7 +81,7 @@ final class ExportedModel implements AutoCloseable {
    */
   void predict(LabeledData data, boolean skipBad, BiConsumer<float[], Batch> onBatch) {
     LabeledData scaled = LabeledDatas.preprocessed(data, preprocessing);
-    try (BatchStream stream = BatchStream.builder().setData(scaled).setBatchSize(256).optShuffle(false)
+    try (BatchStream stream = BatchStream.builder().setData(scaled).setBatchSize(BatchStream.forwardBatchSize(scaled)).optShuffle(false)
             .optSkipBad(skipBad).build();
         BatchIterator batches = stream.epoch(0)) {
       while (batches.hasNext()) {

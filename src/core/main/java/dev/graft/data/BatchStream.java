@@ -35,6 +35,10 @@ public final class BatchStream implements AutoCloseable {
 
   /** Seed used when none is given. */
   public static final long DEFAULT_SEED = 42L;
+  /** Most examples in a batch of a forward-only pass (evaluation, the feature cache, prediction). */
+  public static final int FORWARD_BATCH = 256;
+  /** Most bytes of example values in a batch of a forward-only pass. */
+  public static final long FORWARD_BATCH_BYTES = 64L << 20;
 
   private final LabeledData data;
   private final int batchSize;
@@ -66,6 +70,26 @@ public final class BatchStream implements AutoCloseable {
     }
     Augmentation aug = b.augmentation == null || b.augmentation.isNone() ? null : b.augmentation;
     this.maker = new BatchMaker(data, aug, seed, b.skipBad, workers, b.workers);
+  }
+
+  /**
+   * The batch size of a forward-only pass over {@code data}: {@value #FORWARD_BATCH} examples, or the largest power
+   * of two whose float values fit {@value #FORWARD_BATCH_BYTES} bytes (64 for 224x224 RGB images). A batch is held
+   * up to three times at once (being filled, prefetched, fed), so large examples in batches of 256 would cost about
+   * half a gigabyte while running no faster.
+   */
+  public static int forwardBatchSize(LabeledData data) {
+    return forwardBatchSize(LabeledDatas.exampleSize(data));
+  }
+
+  /** {@link #forwardBatchSize(LabeledData)} for examples of {@code valuesPerExample} floats. */
+  public static int forwardBatchSize(long valuesPerExample) {
+    long bytes = Math.max(1, valuesPerExample) * Float.BYTES;
+    int batch = FORWARD_BATCH;
+    while (batch > 1 && batch * bytes > FORWARD_BATCH_BYTES) {
+      batch /= 2;
+    }
+    return batch;
   }
 
   /** A builder; data and batch size are required. */

@@ -16,13 +16,7 @@ final class PreprocessedData extends ForwardingLabeledData {
   @Override
   public void readFloats(int index, float[] dst, int offset) {
     super.readFloats(index, dst, offset);
-    float[] scale = preprocessing.scale(channels);
-    float[] shift = preprocessing.offset(channels);
-    long size = LabeledDatas.exampleSize(delegate());
-    for (int i = 0; i < size; i++) {
-      int c = i % channels;
-      dst[offset + i] = dst[offset + i] * scale[c] + shift[c];
-    }
+    preprocessing.apply(dst, offset, (int) LabeledDatas.exampleSize(delegate()), channels);
   }
 
   /** Refuses, as for any float data: the raw bytes underneath would not be the scaled example. */

@@ -45,7 +45,6 @@ public final class Featurizer {
   /** Scope prefix of the pooling ops a featurizer adds to a graph. */
   public static final String SCOPE = "graft_features";
   /** Bytes of one input batch the feature pass aims at: batches of 224x224 RGB images hold 64 examples. */
-  private static final long BATCH_BYTES = 40L << 20;
 
   /** Receives the features of each batch of a pass. */
   @FunctionalInterface
@@ -174,7 +173,7 @@ public final class Featurizer {
    */
   public int pass(LabeledData data, boolean skipBad, Sink sink) {
     LabeledData scaled = LabeledDatas.preprocessed(data, preprocessing);
-    try (BatchStream stream = BatchStream.builder().setData(scaled).setBatchSize(batchSize(data)).optShuffle(false)
+    try (BatchStream stream = BatchStream.builder().setData(scaled).setBatchSize(BatchStream.forwardBatchSize(data)).optShuffle(false)
         .optWorkers(workers(data)).optPrefetch(2).optSkipBad(skipBad).build();
         BatchIterator batches = stream.epoch(0)) {
       while (batches.hasNext()) {
@@ -193,13 +192,6 @@ public final class Featurizer {
       }
       return stream.skipped();
     }
-  }
-
-  /** The feature pass's batch size for {@code data}: about 40 MB of input per batch, between 16 and 256 examples. */
-  public static int batchSize(LabeledData data) {
-    long bytes = Math.max(1, LabeledDatas.exampleSize(data)) * Float.BYTES;
-    long fit = Long.highestOneBit(Math.max(1, BATCH_BYTES / bytes));
-    return (int) Math.max(16, Math.min(256, fit));
   }
 
   /** Decoding threads for {@code data}: one per core (at most 4) for images, one for data already in memory. */

@@ -31,7 +31,6 @@ import org.tensorflow.proto.StepStats;
 public final class Trainer {
 
   private static final Logger log = LoggerFactory.getLogger(Trainer.class);
-  private static final int EVAL_BATCH = 256;
 
   private final TrainTarget target;
   private final TrainConfig config;
@@ -301,7 +300,7 @@ public final class Trainer {
    * about 40 MB of images.
    */
   private BatchStream evalStream(LabeledData data) {
-    return BatchStream.builder().setData(data).setBatchSize(Math.min(EVAL_BATCH, Featurizer.batchSize(data)))
+    return BatchStream.builder().setData(data).setBatchSize(BatchStream.forwardBatchSize(data))
         .optShuffle(false).optSkipBad(config.skipBad()).build();
   }
 

@@ -276,4 +276,22 @@ class BatchStreamTest {
     assertThrows(IllegalArgumentException.class, () -> BatchStream.builder().setData(vectors).setBatchSize(1)
         .optAugmentation(Augmentation.builder().optFlip(true).build()).build());
   }
+
+  @Test
+  void forwardBatchesOfLargeExamplesStayUnderTheByteLimit() {
+    assertEquals(256, BatchStream.forwardBatchSize(shaped(28, 28, 1)), "Fashion-MNIST keeps batches of 256");
+    assertEquals(64, BatchStream.forwardBatchSize(shaped(224, 224, 3)), "224x224 RGB: 64 x 602 KB = 38.5 MB");
+    assertEquals(16, BatchStream.forwardBatchSize(shaped(512, 512, 3)));
+    assertEquals(1, BatchStream.forwardBatchSize(shaped(8192, 8192, 3)), "an example past the limit goes alone");
+  }
+
+  /** Data of one example of {@code shape}, values never read. */
+  private static LabeledData shaped(long... shape) {
+    return new AbstractLabeledData("shaped", shape, ExampleKind.FLOAT, List.of("a"), new int[1], List.of()) {
+      @Override
+      public void readFloats(int index, float[] dst, int offset) {
+        throw new UnsupportedOperationException("not read by forwardBatchSize");
+      }
+    };
+  }
 }

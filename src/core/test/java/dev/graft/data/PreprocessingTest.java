@@ -24,6 +24,19 @@ class PreprocessingTest {
   }
 
   @Test
+  void appliesToARangeOfChannelLastValues() {
+    float[] values = {7, 10, 20, 30, 12, 24, 35, 7};
+    Preprocessing.parse("meanstd:10,20,30/2,4,5").apply(values, 1, 6, 3);
+    assertArrayEquals(new float[] {7, 0, 0, 0, 1, 1, 1, 7}, values, 1e-6f, "only values 1..6 change, per channel");
+    float[] pixels = {0, 255, 51, 102};
+    Preprocessing.unit().apply(pixels, 0, 4, 2);
+    assertArrayEquals(new float[] {0, 1, 0.2f, 0.4f}, pixels, 1e-6f);
+    float[] raw = {3, 4};
+    Preprocessing.none().apply(raw, 0, 2, 1);
+    assertArrayEquals(new float[] {3, 4}, raw);
+  }
+
+  @Test
   void oneMeanAppliesToEveryChannel() {
     Preprocessing p = Preprocessing.parse("meanstd:127.5/127.5");
     assertArrayEquals(Preprocessing.symmetric().scale(3), p.scale(3), 1e-9f);

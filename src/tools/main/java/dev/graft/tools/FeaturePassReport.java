@@ -77,7 +77,7 @@ public final class FeaturePassReport implements Callable<Integer> {
           + "source model's serving_default (%s -> %s) loaded by TensorFlow%n", model, graftModel.cut().describe(),
           featurizer.featureSize(0), graftModel.cut().pooling(), input.key(), sig.outputs().get(0).key());
       System.out.printf(Locale.ROOT, "data      %d images of %s, batches of %d, %d decoding threads, 2 batches "
-          + "prepared ahead, preprocess %s, %d cores%n", images.size(), data, Featurizer.batchSize(images),
+          + "prepared ahead, preprocess %s, %d cores%n", images.size(), data, BatchStream.forwardBatchSize(images),
           Featurizer.workers(images), preprocess,
           Runtime.getRuntime().availableProcessors());
       timeGraft(featurizer, images);
@@ -128,7 +128,7 @@ public final class FeaturePassReport implements Callable<Integer> {
     long start = System.nanoTime();
     int seen = 0;
     try (BatchStream stream = BatchStream.builder().setData(LabeledDatas.preprocessed(images, scaling))
-        .setBatchSize(Featurizer.batchSize(images)).optShuffle(false)
+        .setBatchSize(BatchStream.forwardBatchSize(images)).optShuffle(false)
         .optWorkers(Featurizer.workers(images)).optPrefetch(2).build();
         BatchIterator batches = stream.epoch(0)) {
       while (batches.hasNext()) {

@@ -24,7 +24,10 @@ import javax.imageio.spi.ImageReaderSpi;
 import javax.imageio.stream.FileImageInputStream;
 import javax.imageio.stream.ImageInputStream;
 
-/** Decodes JPEG and PNG images (and other formats ImageIO knows) to HWC float pixels 0..255. */
+/**
+ * Decodes JPEG images (with TensorFlow's decoder), PNG images and other formats ImageIO knows to HWC float pixels
+ * 0..255.
+ */
 public final class ImageDecoder {
 
   /**
@@ -53,18 +56,36 @@ public final class ImageDecoder {
 
   /** Reads and decodes an image file. */
   public static Image decode(Path file) {
-    byte[] bytes;
+    return decode(read(file), file.toString());
+  }
+
+  /** The bytes of an image file. */
+  public static byte[] read(Path file) {
     try {
-      bytes = Files.readAllBytes(file);
+      return Files.readAllBytes(file);
     } catch (IOException e) {
       throw new DataException(file.toString(), "cannot read the file (" + e + "); check that it exists and is readable, or "
           + DataException.SKIP_HINT, e);
     }
-    return decode(bytes, file.toString());
   }
 
-  /** Decodes encoded image bytes; {@code source} names them in error messages. */
+  /**
+   * Decodes encoded image bytes; {@code source} names them in error messages. JPEG files go through TensorFlow's
+   * decoder (the pixels {@code tf.io.decode_jpeg} gives), others and JPEG files it cannot decode through ImageIO.
+   */
   public static Image decode(byte[] bytes, String source) {
+    if (isJpeg(bytes, bytes.length)) {
+      checkJpegSize(bytes, bytes.length, source);
+      Image image = TfJpegDecoder.shared().decode(bytes);
+      if (image != null) {
+        return image;
+      }
+    }
+    return decodeWithImageIo(bytes, source);
+  }
+
+  /** Decodes encoded image bytes with ImageIO alone (JPEG files too). */
+  public static Image decodeWithImageIo(byte[] bytes, String source) {
     return toFloats(read(bytes, source), source);
   }
 
@@ -90,6 +111,14 @@ public final class ImageDecoder {
    */
   private static void decodeInto(DecoderState state, byte[] bytes, int length, String source, ImageTarget target,
       float[] dst, int offset) {
+    if (isJpeg(bytes, length)) {
+      // TensorFlow's decoder: the pixels tf.io.decode_jpeg gives; ImageIO below only for what it cannot decode
+      checkJpegSize(bytes, length, source);
+      byte[] exact = length == bytes.length ? bytes : Arrays.copyOf(bytes, length);
+      if (TfJpegDecoder.shared().decodeInto(exact, target, dst, offset, source)) {
+        return;
+      }
+    }
     BufferedImage image;
     try {
       image = state.decode(bytes, length, source, JPEG, PNG);
@@ -209,6 +238,47 @@ public final class ImageDecoder {
     }
   }
 
+  static boolean isJpeg(byte[] bytes, int length) {
+    return length >= 3 && (bytes[0] & 0xFF) == 0xFF && (bytes[1] & 0xFF) == 0xD8;
+  }
+
+  /**
+   * Reads a JPEG's size from its frame header (the SOFn segment) and refuses it as {@link #checkSize} does, before
+   * TensorFlow's decoder takes memory for its pixels; a header that cannot be walked is left to the decoders.
+   */
+  private static void checkJpegSize(byte[] bytes, int length, String source) {
+    int p = 2;
+    while (p + 9 <= length) {
+      if ((bytes[p] & 0xFF) != 0xFF) {
+        return;
+      }
+      int marker = bytes[p + 1] & 0xFF;
+      if (marker == 0xFF) {
+        p++;
+        continue;
+      }
+      if (marker == 0xD8 || (marker >= 0xD0 && marker <= 0xD7) || marker == 0x01) {
+        p += 2;
+        continue;
+      }
+      int segment = ((bytes[p + 2] & 0xFF) << 8) | (bytes[p + 3] & 0xFF);
+      boolean frame = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
+      if (frame) {
+        int height = ((bytes[p + 5] & 0xFF) << 8) | (bytes[p + 6] & 0xFF);
+        int width = ((bytes[p + 7] & 0xFF) << 8) | (bytes[p + 8] & 0xFF);
+        if (height > 0) {
+          // height 0 means "defined later" (DNL): ImageIO's header read then judges the size
+          checkSize(width, height, source);
+        }
+        return;
+      }
+      if (marker == 0xDA || segment < 2) {
+        return;
+      }
+      p += 2 + segment;
+    }
+  }
+
   private static DataException corrupt(String source, Exception e) {
     String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     return new DataException(source, "cannot decode the image (" + why
@@ -221,7 +291,7 @@ public final class ImageDecoder {
           && PNG != null) {
         return PNG.createReaderInstance();
       }
-      if (bytes.length >= 3 && (bytes[0] & 0xFF) == 0xFF && (bytes[1] & 0xFF) == 0xD8 && JPEG != null) {
+      if (isJpeg(bytes, bytes.length) && JPEG != null) {
         return JPEG.createReaderInstance();
       }
       try (ImageInputStream in = new ByteArrayImageInputStream(bytes)) {
