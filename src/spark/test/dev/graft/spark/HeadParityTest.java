@@ -93,7 +93,8 @@ class HeadParityTest {
     Path stitched;
     TrainResult spark;
     try (GraftModel graft = load()) {
-      spark = DriverHead.train(LocalSpark.session(), table, graft, spec, config, 0.25, dir.resolve("scratch"));
+      spark = DriverHead.train(LocalSpark.session(), table, graft, spec, config, 0.25, dir.resolve("scratch"))
+          .training();
       stitched = graft.export(dir.resolve("spark"), ExportOptions.defaults());
     }
     assertEquals(alone.validation().count(), spark.validation().count(), "the same validation split");
