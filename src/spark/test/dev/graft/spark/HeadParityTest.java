@@ -57,7 +57,7 @@ class HeadParityTest {
   @BeforeAll
   static void featurize() throws Exception {
     model = PythonSide.fixture("mobilenet_v1_025_pooled");
-    images = TestImages.xrays(dir.resolve("images"), 12);
+    images = TestImages.xrays(dir.resolve("images"), 8);
     files = SingleMachine.imageFiles(images);
     ImageInput input = ImageInput.forModel(SavedModelDir.open(model, "serve").signature("serving_default")
         .inputs().get(0), Preprocessing.none());
