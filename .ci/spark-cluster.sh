@@ -37,8 +37,8 @@ trap cleanup EXIT
 
 if [ ! -f target/graft-spark.jar ] || [ ! -f target/graft.jar ] \
     || [ -n "$(find src pom.xml -newer target/graft-spark.jar -print -quit)" ]; then
-  echo "building target/graft-spark.jar (mvn package -Pspark)" >&2
-  mvn -B -ntp -q package -DskipTests -Pspark -pl src/spark -am
+  echo "building target/graft-spark.jar and target/graft.jar (mvn package -Pspark)" >&2
+  mvn -B -ntp -q package -DskipTests -Pspark -pl src/spark,src/cli -am
 fi
 # the library's jar and lib/ stay free of Spark; the Spark jar carries no Jackson, SLF4J or unrelocated protobuf
 if unzip -l target/graft.jar | grep -q 'dev/graft/spark/' || ls target/lib | grep -qE '^spark-|^scala-library'; then

@@ -1,10 +1,10 @@
 package dev.graft.bench;
 
+import dev.graft.head.CutChoice;
 import dev.graft.Graft;
 import dev.graft.GraftModel;
 import dev.graft.data.LabeledData;
 import dev.graft.data.Preprocessing;
-import dev.graft.graph.HeadLocator;
 import dev.graft.head.HeadSpec;
 import dev.graft.train.EpochMetrics;
 import dev.graft.train.FreezePolicy;
@@ -177,7 +177,7 @@ public final class BackboneRun {
   }
 
   private static GraftModel load(Path modelDir, ThreadSetting threads, Backbone backbone) {
-    GraftModel model = Graft.load(modelDir, threads.loadOptions(), HeadLocator.Override.layer(backbone.graftCut()));
+    GraftModel model = Graft.load(modelDir, threads.loadOptions(), CutChoice.layer(backbone.graftCut()));
     model.withPreprocessing(Preprocessing.parse(backbone.preprocess()));
     return model;
   }

@@ -15,7 +15,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.tensorflow.Graph;
 import org.tensorflow.Result;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Session;
@@ -243,11 +242,6 @@ public final class FeatureExtractor implements AutoCloseable {
         return new Outputs(values, width, ids, labels);
       }
     }
-  }
-
-  /** The session's graph (for tests and tools that look inside). */
-  Graph graph() {
-    return backbone != null ? backbone.model().graph() : export.graph();
   }
 
   @Override

@@ -19,13 +19,26 @@ import org.apache.spark.sql.functions;
 
 /**
  * Trains a Graft head on the driver from a feature table: the rows stream to the driver one partition at a time into
- * a local file (heap use does not grow with the table), in the order a single machine reads the image folder
+ * a local file (the heap holds one part of about 64 MB, and the labels), in the order a single machine reads the image folder
  * (label, then path), and the library's trainer runs on them, so hidden layers, dropout, every optimizer and
  * schedule work as in {@code retrain}, and the same seed gives the same split and batches.
  */
 public final class DriverHead {
 
+  /** Feature bytes the driver holds at once while streaming a table. */
+  static final long PART_BYTES = 64L << 20;
+
   private DriverHead() {}
+
+  /**
+   * What the driver did.
+   *
+   * @param training the trainer's result
+   * @param rows rows streamed from the table
+   * @param streamSeconds wall time of streaming them into the local file
+   * @param trainSeconds wall time of the training
+   */
+  public record Result(TrainResult training, long rows, double streamSeconds, double trainSeconds) {}
 
   /**
    * Replaces {@code model}'s head with {@code spec} and trains it on the table's rows.
@@ -34,7 +47,7 @@ public final class DriverHead {
    *     none
    * @param scratch a local folder for the rows' file (deleted afterwards)
    */
-  public static TrainResult train(SparkSession spark, FeatureTable table, GraftModel model, HeadSpec spec,
+  public static Result train(SparkSession spark, FeatureTable table, GraftModel model, HeadSpec spec,
       TrainConfig config, double valSplit, Path scratch) {
     Path file;
     try {
@@ -45,6 +58,7 @@ public final class DriverHead {
       throw new UncheckedIOException("Cannot create a file for the features in " + scratch + ": " + e.getMessage(), e);
     }
     FeatureFile rows;
+    long start = System.nanoTime();
     try {
       rows = stream(spark, table, file);
     } catch (Exception e) {
@@ -58,20 +72,28 @@ public final class DriverHead {
         train = split.train();
         val = split.val();
       }
+      double streamed = (System.nanoTime() - start) / 1e9;
       model.replaceHead(spec);
-      return model.trainHead(train, val, config);
+      long trainStart = System.nanoTime();
+      TrainResult result = model.trainHead(train, val, config);
+      return new Result(result, rows.size(), streamed, (System.nanoTime() - trainStart) / 1e9);
     } finally {
       rows.delete();
     }
   }
 
-  /** The table's rows in single-machine order, written to {@code file}. */
+  /**
+   * The table's rows in single-machine order, written to {@code file}: range-partitioned by (label, path) into
+   * parts of about {@value #PART_BYTES} bytes, each sorted, fetched to the driver one at a time.
+   */
   static FeatureFile stream(SparkSession spark, FeatureTable table, Path file) {
     int width = Math.toIntExact(table.info().featureSize());
     List<String> classes = table.info().classNames();
+    int parts = (int) Math.max(1, Math.min(100_000, (table.info().rows() * width * 4L + PART_BYTES - 1) / PART_BYTES));
     try (FeatureFile.Writer writer = FeatureFile.writer(file, width)) {
       Iterator<Row> it = table.read(spark).select("label", "path", "features")
-          .orderBy(functions.col("label"), functions.col("path")).toLocalIterator();
+          .repartitionByRange(parts, functions.col("label"), functions.col("path"))
+          .sortWithinPartitions("label", "path").toLocalIterator();
       while (it.hasNext()) {
         Row row = it.next();
         writer.add(floats(row.getList(2)), row.getInt(0));

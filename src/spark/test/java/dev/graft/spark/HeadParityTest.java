@@ -60,7 +60,7 @@ class HeadParityTest {
   @BeforeAll
   static void featurize() throws Exception {
     model = PythonSide.fixture("mobilenet_v1_025_pooled");
-    images = TestImages.xrays(dir.resolve("images"), 12);
+    images = TestImages.xrays(dir.resolve("images"), 8);
     files = SingleMachine.imageFiles(images);
     ImageInput input = ImageInput.forModel(SavedModelDir.open(model, "serve").signature("serving_default")
         .inputs().get(0), Preprocessing.none());
@@ -96,7 +96,8 @@ class HeadParityTest {
     Path stitched;
     TrainResult spark;
     try (GraftModel graft = load()) {
-      spark = DriverHead.train(LocalSpark.session(), table, graft, spec, config, 0.25, dir.resolve("scratch"));
+      spark = DriverHead.train(LocalSpark.session(), table, graft, spec, config, 0.25, dir.resolve("scratch"))
+          .training();
       stitched = graft.export(dir.resolve("spark"), RAW_PIXELS);
     }
     assertEquals(alone.validation().count(), spark.validation().count(), "the same validation split");

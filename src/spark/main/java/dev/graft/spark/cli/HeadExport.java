@@ -75,13 +75,16 @@ final class HeadExport {
             config.learningRate(), config.epochs(), config.batchSize(), config.seed());
         printer.flush();
         Path scratch = Files.createTempDirectory("graft-spark-");
-        TrainResult result;
+        DriverHead.Result driver;
         try {
-          result = DriverHead.train(spark, table, graft, head.spec(info.classNames().size()), config, head.valSplit,
+          driver = DriverHead.train(spark, table, graft, head.spec(info.classNames().size()), config, head.valSplit,
               scratch);
         } finally {
           Files.deleteIfExists(scratch);
         }
+        TrainResult result = driver.training();
+        printer.printf("driver   %d rows streamed from the table in %.1f s, trained in %.1f s%n", driver.rows(),
+            driver.streamSeconds(), driver.trainSeconds());
         training.put("trainer", "driver");
         training.put("epochs", config.epochs());
         training.put("batchSize", config.batchSize());
