@@ -1,14 +1,11 @@
 package dev.graft.python;
 
-import dev.graft.head.CutChoice;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.graft.Graft;
-import dev.graft.error.GraftException;
 import dev.graft.GraftModel;
 import dev.graft.data.LabeledData;
 import dev.graft.head.HeadSpec;
@@ -60,7 +57,6 @@ class PythonFixtureContractTest {
    * layer behind the softmax and refuses this head, saying how to cut by hand; cut at the pooled features it
    * trains like the others.
    */
-  private static final String CONV_HEAD = "mobilenet_v1_025_keras_top";
   private static final double TOLERANCE = 1e-5;
   /**
    * Features below this size carry no learnable task for a head at usual learning rates: the random-weight
@@ -126,22 +122,13 @@ class PythonFixtureContractTest {
   @MethodSource("fixtures")
   void headIsFoundAndANewHeadLearnsWithTheBackboneBitIdentical(String name) {
     PythonFixture fixture = PythonFixture.of(name);
-    CutChoice cut = CutChoice.none();
-    if (name.equals(CONV_HEAD)) {
-      GraftException refused = assertThrows(GraftException.class, () -> Graft.load(fixture.dir()).close());
-      assertTrue(refused.getMessage().contains("No dense classifier layer found behind output 'output_0'")
-          && refused.getMessage().contains("(Reshape)") && refused.getMessage().contains("--cut-layer"),
-          refused.getMessage());
-      cut = CutChoice.op(pooledFeatures(fixture));
-    }
-    try (GraftModel model = Graft.load(fixture.dir(), cut)) {
-      if (!name.equals(CONV_HEAD)) {
-        String kernel = model.cut().oldHeadVariables().stream().filter(v -> v.contains("kernel")).findFirst()
-            .orElseThrow(() -> new AssertionError(name + ": no old head kernel in " + model.cut()));
-        String layer = VariableInfo.layerOf(kernel);
-        assertEquals(fixture.head(), layer.substring(layer.lastIndexOf('/') + 1), name + ": head found at " + kernel);
-        assertEquals(fixture.classes(), model.cut().numClasses(), name + ": classes of the old head");
-      }
+    // Keras's own MobileNet top (a 1x1 convolution, then Reshape and Softmax) is found like a dense head
+    try (GraftModel model = Graft.load(fixture.dir())) {
+      String kernel = model.cut().oldHeadVariables().stream().filter(v -> v.contains("kernel")).findFirst()
+          .orElseThrow(() -> new AssertionError(name + ": no old head kernel in " + model.cut()));
+      String layer = VariableInfo.layerOf(kernel);
+      assertEquals(fixture.head(), layer.substring(layer.lastIndexOf('/') + 1), name + ": head found at " + kernel);
+      assertEquals(fixture.classes(), model.cut().numClasses(), name + ": classes of the old head");
       int classes = fixture.stringInput() ? 2 : 3;
       int n = fixture.large() ? 24 : 128;
       model.withPreprocessing(fixture.preprocessing());

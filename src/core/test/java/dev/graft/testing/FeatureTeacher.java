@@ -56,6 +56,8 @@ public record FeatureTeacher(LabeledData data, double featureScale, double sprea
       }
     }
     int[] labels = new int[n];
+    double[][] scores = new double[n][classes];
+    int[] counts = new int[classes];
     for (int i = 0; i < n; i++) {
       double best = Double.NEGATIVE_INFINITY;
       for (int c = 0; c < classes; c++) {
@@ -63,11 +65,32 @@ public record FeatureTeacher(LabeledData data, double featureScale, double sprea
         for (int j = 0; j < size; j++) {
           score += teacher[c][j] * (features[i][j] - mean[j]);
         }
+        scores[i][c] = score;
         if (score > best) {
           best = score;
           labels[i] = c;
         }
       }
+      counts[labels[i]]++;
+    }
+    // Features that hardly vary (a random-weight backbone) can leave a class without examples, which training
+    // refuses: such a class takes the example whose score for it comes nearest its own class's.
+    for (int c = 0; c < classes; c++) {
+      if (counts[c] > 0) {
+        continue;
+      }
+      int pick = -1;
+      double margin = Double.NEGATIVE_INFINITY;
+      for (int i = 0; i < n; i++) {
+        double m = scores[i][c] - scores[i][labels[i]];
+        if (counts[labels[i]] > 1 && m > margin) {
+          margin = m;
+          pick = i;
+        }
+      }
+      counts[labels[pick]]--;
+      labels[pick] = c;
+      counts[c]++;
     }
     double spread = 0;
     for (int j = 0; j < size; j++) {

@@ -25,7 +25,7 @@ final class FixturesReadme {
       .append("\n")
       .append("- `dev.graft.python.PythonFixtureContractTest`: every fixture loads; the flattened graph answers Python's\n")
       .append("  reference output and the original signature as TensorFlow's own loader runs it (at most 1e-5 apart); the head is\n")
-      .append("  found at the layer `fixture.json` names (Keras's 1x1-convolution MobileNet top is refused with the reason); a\n")
+      .append("  found at the layer `fixture.json` names (Keras's 1x1-convolution MobileNet top too); a\n")
       .append("  new head learns a linear task of the backbone's features with every backbone variable bit-identical.\n")
       .append("- `dev.graft.python.PythonClientTest`: for each fixture and `--train head`, `last:2` and `all` (`head` only for\n")
       .append("  the four largest 224x224 networks), Python loads Graft's export with `tf.saved_model.load` and with Keras's\n")
