@@ -148,7 +148,7 @@ for nb in "${notebooks[@]}"; do
   for ((try = 1; try <= attempts; try++)); do
     if "$python" -m nbconvert --to notebook --execute --inplace \
         --ExecutePreprocessor.kernel_name="$kernel_name" \
-        --ExecutePreprocessor.timeout=120 \
+        --ExecutePreprocessor.timeout=600 \
         --ExecutePreprocessor.startup_timeout=90 \
         --ExecutePreprocessor.record_timing=False \
         "$nb" >"$log" 2>&1; then
