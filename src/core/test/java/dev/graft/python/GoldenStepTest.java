@@ -14,7 +14,7 @@ import dev.graft.head.HeadSpec;
 import dev.graft.testing.ArrayFiles;
 import dev.graft.testing.PythonFixture;
 import dev.graft.testing.PythonSide;
-import dev.graft.testing.PythonWorker;
+import dev.graft.testing.PythonWorkerExtension;
 import dev.graft.testing.Tensors;
 import dev.graft.train.FreezePolicy;
 import dev.graft.train.OptimizerSpec;
@@ -26,7 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -57,26 +57,13 @@ class GoldenStepTest {
   private static final float ADAM_RATE = 0.01f;
   private static final long SEED = 17;
 
-  private static PythonWorker python;
+  @RegisterExtension
+  static final PythonWorkerExtension PYTHON = new PythonWorkerExtension();
 
   static Stream<String> networks() {
     List<String> networks = List.of("keras3_export_cnn", "mobilenet_v2", "efficientnet_b0");
     List<String> chosen = PythonFixture.names().filter(networks::contains).toList();
     return PythonSide.ready() && !chosen.isEmpty() ? chosen.stream() : Stream.of("python-side-unavailable");
-  }
-
-  private static PythonWorker python() {
-    if (python == null) {
-      python = PythonWorker.start();
-    }
-    return python;
-  }
-
-  @AfterAll
-  static void stopPython() {
-    if (python != null) {
-      python.close();
-    }
   }
 
   private record Run(String name, OptimizerSpec optimizer, float learningRate, FreezePolicy policy) {}
@@ -108,7 +95,7 @@ class GoldenStepTest {
         graft.put(run.name(), Tensors.variableValues(model, names));
       }
     }
-    JsonNode answer = python().call(Duration.ofMinutes(10),
+    JsonNode answer = PYTHON.get().call(Duration.ofMinutes(10),
         request(fixture, batch, start, logits[0], runs, trained, tmp));
     for (JsonNode result : answer.path("runs")) {
       String run = result.path("name").asText();

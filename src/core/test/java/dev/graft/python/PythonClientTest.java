@@ -14,7 +14,7 @@ import dev.graft.model.SavedModelDir;
 import dev.graft.model.VariableInfo;
 import dev.graft.testing.ArrayFiles;
 import dev.graft.testing.PythonFixture;
-import dev.graft.testing.PythonWorker;
+import dev.graft.testing.PythonWorkerExtension;
 import dev.graft.testing.Tensors;
 import dev.graft.testing.TextData;
 import dev.graft.train.FreezePolicy;
@@ -28,7 +28,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -61,7 +61,8 @@ class PythonClientTest {
   private static final double SERVING_TOLERANCE = 1e-5;
   private static final double TFLITE_TOLERANCE = 1e-4;
 
-  private static PythonWorker python;
+  @RegisterExtension
+  static final PythonWorkerExtension PYTHON = new PythonWorkerExtension();
 
   static Stream<Arguments> cases() {
     List<Arguments> cases = new ArrayList<>();
@@ -75,20 +76,6 @@ class PythonClientTest {
       }
     });
     return cases.stream();
-  }
-
-  private static PythonWorker python() {
-    if (python == null) {
-      python = PythonWorker.start();
-    }
-    return python;
-  }
-
-  @AfterAll
-  static void stopPython() {
-    if (python != null) {
-      python.close();
-    }
   }
 
   @ParameterizedTest(name = "{0} --train {1}")
@@ -124,7 +111,7 @@ class PythonClientTest {
             "source_input", scaledInput(model, fixture, tmp),
             "source_output", fixture.json().path("signature_output").asText()));
       }
-      JsonNode answer = python().call(Duration.ofMinutes(5), request);
+      JsonNode answer = PYTHON.get().call(Duration.ofMinutes(5), request);
       float[] graft = ArrayFiles.readFloats(tmp.resolve("graft.bin"));
       List<String> names = model.classNames();
       assertClient(name, "tf.saved_model.load", answer.path("saved_model"), SERVING_TOLERANCE, graft, names);

@@ -16,7 +16,7 @@ import dev.graft.model.VariableInfo;
 import dev.graft.testing.ArrayFiles;
 import dev.graft.testing.FeatureTeacher;
 import dev.graft.testing.PythonFixture;
-import dev.graft.testing.PythonWorker;
+import dev.graft.testing.PythonWorkerExtension;
 import dev.graft.testing.Tensors;
 import dev.graft.testing.TextData;
 import dev.graft.train.EpochMetrics;
@@ -29,7 +29,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -65,24 +65,11 @@ class PythonFixtureContractTest {
    */
   private static final double DEAD_FEATURES = 1e-4;
 
-  private static PythonWorker python;
+  @RegisterExtension
+  static final PythonWorkerExtension PYTHON = new PythonWorkerExtension();
 
   static Stream<String> fixtures() {
     return PythonFixture.names();
-  }
-
-  private static PythonWorker python() {
-    if (python == null) {
-      python = PythonWorker.start();
-    }
-    return python;
-  }
-
-  @AfterAll
-  static void stopPython() {
-    if (python != null) {
-      python.close();
-    }
   }
 
   /**
@@ -216,7 +203,7 @@ class PythonFixtureContractTest {
       request.put("model", fixture.dir().toString());
       request.put("inputs", Map.of(sig.inputs().get(0).key(), ArrayFiles.tensor(dir.resolve("x.bin"), calls.get(call))));
       request.put("out", dir.toString());
-      JsonNode answer = python().call(Duration.ofMinutes(2), request);
+      JsonNode answer = PYTHON.get().call(Duration.ofMinutes(2), request);
       List<float[]> values = new ArrayList<>();
       for (TensorSpec output : sig.outputs()) {
         values.add(ArrayFiles.readFloats(answer.path("outputs").path(output.key())));

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.graft.testing.ArrayFiles;
-import dev.graft.testing.PythonWorker;
+import dev.graft.testing.PythonWorkerExtension;
 import dev.graft.testing.Tensors;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -12,8 +12,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.function.BiFunction;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
@@ -32,21 +32,8 @@ class MissingGradientsTest {
 
   private static final long[] INDICES = {2, 0, 2, 4, 1, 2};
 
-  private static PythonWorker python;
-
-  private static PythonWorker python() {
-    if (python == null) {
-      python = PythonWorker.start();
-    }
-    return python;
-  }
-
-  @AfterAll
-  static void stopPython() {
-    if (python != null) {
-      python.close();
-    }
-  }
+  @RegisterExtension
+  static final PythonWorkerExtension PYTHON = new PythonWorkerExtension();
 
   @Test
   void ensureShapeGradientIsPythons(@TempDir Path tmp) {
@@ -110,7 +97,7 @@ class MissingGradientsTest {
 
   private static void assertSameAsPython(String op, float[] x, long[] xShape, float[] c, long[] cShape, float[] ours,
       Path tmp) {
-    JsonNode answer = python().call(Duration.ofMinutes(2), Map.of("op", "op_gradient", "kind", op,
+    JsonNode answer = PYTHON.get().call(Duration.ofMinutes(2), Map.of("op", "op_gradient", "kind", op,
         "x", ArrayFiles.floats(tmp.resolve("x.bin"), x, xShape), "c", ArrayFiles.floats(tmp.resolve("c.bin"), c, cShape),
         "indices", List.of(2, 0, 2, 4, 1, 2), "out", tmp.toString()));
     float[] theirs = ArrayFiles.readFloats(answer.path("gradient"));
