@@ -92,6 +92,7 @@ final class DecoderState {
       ImageReadParam param = reader.getDefaultReadParam();
       int w = reader.getWidth(0);
       int h = reader.getHeight(0);
+      ImageDecoder.checkSize(w, h, source);
       Iterator<ImageTypeSpecifier> types = reader.getImageTypes(0);
       ImageTypeSpecifier type = types.hasNext() ? types.next() : null;
       if (destination != null && type != null && type.getBufferedImageType() != BufferedImage.TYPE_CUSTOM

@@ -225,7 +225,7 @@ public final class ImageDecoder {
    * Refuses an image whose header claims more pixels than Graft decodes, before any pixel memory is taken: a small
    * file can claim 40000x40000 pixels.
    */
-  private static void checkSize(int width, int height, String source) {
+  static void checkSize(int width, int height, String source) {
     long pixels = (long) width * height;
     // decoding holds the image's bytes and its float copy: about 16 bytes per RGB pixel at peak
     long needed = pixels * 16;
