@@ -129,7 +129,9 @@ def check_export(req):
         source_x = tf.constant(arrays.read(original["source_input"]))
         source_out = source_fn(**{_single_input_key(source_fn): source_x})
         value = source_out[original["source_output"]].numpy()
-        kept = loaded.signatures["original"](**{key: tf.constant(x)})["old_probabilities"].numpy()
+        # the kept signature takes what the source model took (past any scaling baked into serving_default) and
+        # answers under the source model's own output names
+        kept = loaded.signatures["original"](**{key: source_x})[original["source_output"]].numpy()
         result["original"] = {"max_abs": float(np.max(np.abs(value - kept))), "shape": list(kept.shape),
                               "source_shape": list(value.shape)}
         del source, source_fn
