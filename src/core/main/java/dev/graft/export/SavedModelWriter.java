@@ -1,5 +1,6 @@
 package dev.graft.export;
 
+import dev.graft.graph.ReservedNames;
 import dev.graft.graph.SaveRestoreOps;
 import dev.graft.io.AtomicFiles;
 import java.io.IOException;
@@ -54,7 +55,7 @@ public final class SavedModelWriter {
   public static final String SAVE_SCOPE = "save";
   private static final String MAIN_OP_COLLECTION = "saved_model_main_op";
   /** Name scope of the reads and initializers that the variables' {@code VariableDef}s name. */
-  private static final String VARIABLES_SCOPE = "graft_variables";
+  private static final String VARIABLES_SCOPE = ReservedNames.EXPORT_VARIABLES;
 
   private final Graph graph;
   private final Session session;

@@ -6,6 +6,7 @@ import dev.graft.graph.LayerMap;
 import dev.graft.graph.Pooling;
 
 import dev.graft.error.GraftException;
+import dev.graft.graph.ReservedNames;
 import dev.graft.model.SignatureInfo;
 import dev.graft.model.TensorSpec;
 import java.util.ArrayList;
@@ -211,7 +212,7 @@ public final class HeadLocator {
         continue;
       }
       for (NodeDef consumer : index.consumers(name)) {
-        if (!inLayer(consumer.getName(), layer) && !consumer.getName().startsWith(LoadedModelNames.IO_PREFIX)) {
+        if (!inLayer(consumer.getName(), layer) && !ReservedNames.isReserved(consumer.getName())) {
           for (String input : GraphIndex.dataInputs(consumer)) {
             if (GraphIndex.nodeOf(input).equals(name) && !index.node(name).getOp().equals("VarHandleOp")) {
               last = input.contains(":") ? input : input + ":0";
@@ -269,12 +270,5 @@ public final class HeadLocator {
       }
     }
     return old;
-  }
-
-  /** Names reserved by Graft inside loaded graphs. */
-  static final class LoadedModelNames {
-    static final String IO_PREFIX = "graft";
-
-    private LoadedModelNames() {}
   }
 }
