@@ -295,9 +295,10 @@ public final class GraftModel implements AutoCloseable {
     }
     if (config.freeze().kind() != dev.graft.train.FreezePolicy.Kind.HEAD || config.augmentation() != null
         || config.batchNormTraining()) {
-      throw new IllegalArgumentException("Training on precomputed features trains the head alone; got --train "
-          + config.freeze() + (config.augmentation() != null ? " with augmentation" : "")
-          + (config.batchNormTraining() ? " with --bn-train" : "") + ". Train on the images to fine-tune the backbone.");
+      throw new IllegalArgumentException("Training on precomputed features trains the head alone; got freeze "
+          + config.freeze() + " (TrainConfig.Builder.optFreeze)" + (config.augmentation() != null ? " with augmentation"
+          : "") + (config.batchNormTraining() ? " with batchNormTraining" : "")
+          + ". Train on the images to fine-tune the backbone.");
     }
     for (LabeledData rows : java.util.Arrays.asList(features, validation)) {
       if (rows != null && LabeledDatas.exampleSize(rows) != cut.featureSize()) {
