@@ -148,7 +148,7 @@ final class InspectCommand implements Callable<Integer> {
       head.put("pooling", cut.pooling().toString());
       head.put("featureSize", cut.featureSize());
       head.put("numClasses", cut.numClasses());
-      head.put("activation", cut.activation());
+      head.put("activation", cut.activation().id());
       head.put("oldHeadVariables", cut.oldHeadVariables());
       report.put("head", head);
       report.put("cutCandidates", candidates(loaded, index, cut));

@@ -277,7 +277,7 @@ public final class ModelExporter {
 
   /** The old head's probabilities: its output, or a softmax over it when the model emitted raw logits. */
   private static String oldProbabilities(Graph graph, CutPoint cut, String scope) {
-    if (!cut.activation().equals("none")) {
+    if (cut.activation() != CutPoint.Activation.NONE) {
       return cut.oldOutput();
     }
     Ops tf = Ops.create(graph).withSubScope(scope);
@@ -331,7 +331,7 @@ public final class ModelExporter {
     cutInfo.put("featureSize", cut.featureSize());
     cutInfo.put("oldLogits", cut.logits());
     cutInfo.put("oldNumClasses", cut.numClasses());
-    cutInfo.put("oldActivation", cut.activation());
+    cutInfo.put("oldActivation", cut.activation().id());
     meta.put("cut", cutInfo);
     meta.put("head", Map.of("numClasses", source.headSpec().numClasses(), "hidden", source.headSpec().hidden(),
         "dropout", source.headSpec().dropout()));

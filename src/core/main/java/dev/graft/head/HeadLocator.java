@@ -111,12 +111,8 @@ public final class HeadLocator {
     TensorSpec output = classifierOutput();
     String produced = index.skipIdentities(output.tensor());
     NodeDef producer = index.node(GraphIndex.nodeOf(produced));
-    String activation = switch (producer.getOp()) {
-      case "Softmax" -> "softmax";
-      case "Sigmoid" -> "sigmoid";
-      default -> "none";
-    };
-    String logits = activation.equals("none") ? produced : GraphIndex.dataInputs(producer).get(0);
+    CutPoint.Activation activation = CutPoint.Activation.ofOp(producer.getOp());
+    String logits = activation == CutPoint.Activation.NONE ? produced : GraphIndex.dataInputs(producer).get(0);
     ClassifierLayer classifier = ClassifierLayer.behind(index, graph, logits);
     if (override.cutAt() != null) {
       return cutAt(resolveCutAt(override.cutAt()), output, classifier == null ? null : logits, activation, classifier);
@@ -161,7 +157,7 @@ public final class HeadLocator {
     return op == null ? -1 : op.output(GraphIndex.indexOf(tensor)).shape().numDimensions();
   }
 
-  private CutPoint cutAt(String features, TensorSpec output, String logits, String activation,
+  private CutPoint cutAt(String features, TensorSpec output, String logits, CutPoint.Activation activation,
       ClassifierLayer classifier) {
     Shape shape = graph.operation(GraphIndex.nodeOf(features)).output(GraphIndex.indexOf(features)).shape();
     long size;
