@@ -169,7 +169,11 @@ public final class GraftModel implements AutoCloseable {
     return classNames;
   }
 
-  /** Config of the last {@link #train} call, or null before it. */
+  /**
+   * The config of this model's one training run, {@link #train} or {@link #trainHead} (set when the run starts, so
+   * also after a run that failed), or null before either; {@link #export} reads its freeze policy to warn when a kept
+   * old head sits on a fine-tuned backbone.
+   */
   public TrainConfig lastConfig() {
     return lastConfig;
   }

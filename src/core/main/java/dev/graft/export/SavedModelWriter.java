@@ -161,7 +161,8 @@ public final class SavedModelWriter {
   /**
    * Writes the SavedModel to {@code target}, which must not exist yet.
    *
-   * @throws IllegalArgumentException when {@code target} exists or no signature was added
+   * @throws IllegalArgumentException when {@code target} exists, or appears while the model is written
+   * @throws IllegalStateException when no signature was added
    * @throws UncheckedIOException when the disk refuses
    */
   public void write(Path target) {
@@ -179,6 +180,8 @@ public final class SavedModelWriter {
    * moment of the rename: another writer that took a version meanwhile makes this one take the next. Returns the
    * version folder.
    *
+   * @throws IllegalArgumentException when a version folder's number is too large to count on from
+   * @throws IllegalStateException when no signature was added
    * @throws UncheckedIOException when the disk refuses
    */
   public Path writeNextVersion(Path out) {
@@ -200,7 +203,7 @@ public final class SavedModelWriter {
         String digits = name.replaceFirst("^0+(?=\\d)", "");
         if (digits.length() > 18) {
           throw new IllegalArgumentException("Version folder " + out.resolve(name) + " has a number too large to count "
-              + "on from (more than 18 digits); pass --version N, or export to another --out");
+              + "on from (more than 18 digits); choose the version yourself, or export to another folder");
         }
         max = Math.max(max, Long.parseLong(digits));
       }

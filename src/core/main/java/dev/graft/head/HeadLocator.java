@@ -29,7 +29,11 @@ import org.tensorflow.proto.NodeDef;
  * model is the old head and the cut is at its input.
  *
  * <pre>{@code
- * CutPoint cut = HeadLocator.locate(index, model.graph(), model.signature(), CutChoice.none());
+ * try (LoadedModel model = LoadedModel.load(dir, new LoadedModel.LoadOptions("serve", "serving_default"))) {
+ *   GraphIndex index = new GraphIndex(model.flatGraph());
+ *   CutPoint cut = HeadLocator.locate(index, model.graph(), model.signature(), CutChoice.none());
+ *   System.out.println(cut.describe() + ", " + cut.featureSize() + " features; old head: " + cut.oldHeadVariables());
+ * }
  * }</pre>
  */
 public final class HeadLocator {
