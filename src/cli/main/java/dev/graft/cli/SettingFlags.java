@@ -15,7 +15,7 @@ import java.util.Map;
  */
 public final class SettingFlags {
 
-  /** Flags by {@code TrainConfig} field. */
+  /** Flags by field of {@code TrainConfig}, {@code HeadSpec} and {@code ExportOptions} (no two share a name). */
   private static final Map<String, String> FLAGS = Map.ofEntries(Map.entry("epochs", "--epochs"),
       Map.entry("batchSize", "--batch-size"), Map.entry("learningRate", "--lr"), Map.entry("optimizer", "--optimizer"),
       Map.entry("schedule", "--schedule"), Map.entry("freeze", "--train"), Map.entry("unfreezeEvery", "--unfreeze-every"),
@@ -26,7 +26,8 @@ public final class SettingFlags {
       Map.entry("batchNormTraining", "--bn-train"), Map.entry("batchNormMomentum", "--bn-momentum"),
       Map.entry("skipBad", "--skip-bad"), Map.entry("prefetch", "--prefetch"),
       Map.entry("warmupEpochs", "--warmup-epochs"), Map.entry("fineTuneLr", "--fine-tune-lr"),
-      Map.entry("cacheMemory", "--cache-memory"));
+      Map.entry("cacheMemory", "--cache-memory"), Map.entry("hidden", "--hidden"), Map.entry("dropout", "--dropout"),
+      Map.entry("version", "--version"));
 
   private SettingFlags() {}
 

@@ -6,10 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.graft.error.SettingException;
+import dev.graft.export.ExportOptions;
+import dev.graft.head.HeadSpec;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** A wrong setting is named by its field and setter, as an API caller wrote it, never by a command-line flag. */
+/**
+ * A wrong setting of TrainConfig (or HeadSpec, ExportOptions) is named by its field and setter, as an API caller
+ * wrote it, never by a command-line flag.
+ */
 class TrainConfigMessagesTest {
 
   @Test
@@ -56,6 +61,21 @@ class TrainConfigMessagesTest {
       assertFalse(e.getMessage().contains("--"), e.getMessage());
       assertFalse(e.settings().isEmpty(), e.getMessage());
     }
+  }
+
+  @Test
+  void headAndExportSettingsNameTheirSetters() {
+    SettingException hidden = assertThrows(SettingException.class,
+        () -> HeadSpec.builder().setNumClasses(2).optHidden(0).build());
+    assertEquals("Hidden layer sizes must be between 1 and 65536, got [0] from hidden (HeadSpec.Builder.optHidden)",
+        hidden.getMessage());
+    SettingException dropout = assertThrows(SettingException.class,
+        () -> HeadSpec.builder().setNumClasses(2).optDropout(1).build());
+    assertEquals("Dropout must be in [0, 1), got 1.0 from dropout (HeadSpec.Builder.optDropout)", dropout.getMessage());
+    SettingException version = assertThrows(SettingException.class,
+        () -> ExportOptions.builder().optVersion(-1).build());
+    assertEquals("version (ExportOptions.Builder.optVersion) must be a positive integer (0 = the next free one), got -1",
+        version.getMessage());
   }
 
   @Test

@@ -51,6 +51,14 @@ final class HeadArgs {
   }
 
   HeadSpec spec(int classes) {
+    try {
+      return headSpec(classes);
+    } catch (SettingException e) {
+      throw new IllegalArgumentException(SettingFlags.message(e), e);
+    }
+  }
+
+  private HeadSpec headSpec(int classes) {
     return HeadSpec.builder().setNumClasses(classes).optHidden(hidden == null ? List.of() : hidden)
         .optDropout(dropout).build();
   }
