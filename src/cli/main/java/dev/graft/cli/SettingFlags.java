@@ -36,6 +36,11 @@ public final class SettingFlags {
     return FLAGS.get(field);
   }
 
+  /** The message of {@code e} as the command line says it: a {@link SettingException}'s with flags. */
+  public static String describe(Exception e) {
+    return e instanceof SettingException setting ? message(setting) : e.getMessage();
+  }
+
   /** {@code e}'s message with each setting named by its flag (by the library's own name where no flag sets it). */
   public static String message(SettingException e) {
     return e.render(field -> FLAGS.getOrDefault(field, field));

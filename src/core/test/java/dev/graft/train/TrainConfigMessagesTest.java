@@ -79,6 +79,20 @@ class TrainConfigMessagesTest {
   }
 
   @Test
+  void freezePolicyAndScheduleNameTheirSetters() {
+    SettingException parse = assertThrows(SettingException.class, () -> FreezePolicy.parse("last:x"));
+    assertEquals("freeze (TrainConfig.Builder.optFreeze) last:x: N of last:N must be a whole number",
+        parse.getMessage());
+    SettingException applies = assertThrows(SettingException.class,
+        () -> FreezePolicy.last(3).checkApplies(List.of("a"), List.of(List.of("a/kernel"))));
+    assertEquals("freeze (TrainConfig.Builder.optFreeze) last:3 asks for 3 backbone layers, but the backbone has 1 with "
+        + "trainable variables ([a]); pass last:1 or all to train them all", applies.getMessage());
+    SettingException schedule = assertThrows(SettingException.class, () -> LrSchedule.parse("step:x:0.5"));
+    assertEquals("schedule (TrainConfig.Builder.optSchedule) step:x:0.5 has a number that does not parse",
+        schedule.getMessage());
+  }
+
+  @Test
   void monitorNamesTheAcceptedMetrics() {
     assertEquals(Monitor.VAL_LOSS, Monitor.parse("val_loss"));
     assertEquals(Monitor.VAL_ACCURACY, Monitor.parse("val_accuracy"));
