@@ -169,7 +169,11 @@ public final class GraftModel implements AutoCloseable {
     return classNames;
   }
 
-  /** Config of the last {@link #train} call, or null before it. */
+  /**
+   * The config of this model's one training run, {@link #train} or {@link #trainHead} (set when the run starts, so
+   * also after a run that failed), or null before either; {@link #export} reads its freeze policy to warn when a kept
+   * old head sits on a fine-tuned backbone.
+   */
   public TrainConfig lastConfig() {
     return lastConfig;
   }
@@ -295,9 +299,10 @@ public final class GraftModel implements AutoCloseable {
     }
     if (config.freeze().kind() != dev.graft.train.FreezePolicy.Kind.HEAD || config.augmentation() != null
         || config.batchNormTraining()) {
-      throw new IllegalArgumentException("Training on precomputed features trains the head alone; got --train "
-          + config.freeze() + (config.augmentation() != null ? " with augmentation" : "")
-          + (config.batchNormTraining() ? " with --bn-train" : "") + ". Train on the images to fine-tune the backbone.");
+      throw new IllegalArgumentException("Training on precomputed features trains the head alone; got freeze "
+          + config.freeze() + " (TrainConfig.Builder.optFreeze)" + (config.augmentation() != null ? " with augmentation"
+          : "") + (config.batchNormTraining() ? " with batchNormTraining" : "")
+          + ". Train on the images to fine-tune the backbone.");
     }
     for (LabeledData rows : java.util.Arrays.asList(features, validation)) {
       if (rows != null && LabeledDatas.exampleSize(rows) != cut.featureSize()) {

@@ -1,6 +1,7 @@
 package dev.graft.bench;
 
 import dev.graft.GraftModel;
+import dev.graft.graph.ReservedNames;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -17,8 +18,8 @@ import org.tensorflow.types.TFloat32;
  */
 final class BareLoop {
 
-  /** The training ops' name scope ({@code dev.graft.train.TrainingGraph.SCOPE}). */
-  static final String SCOPE = "graft_train";
+  /** The training ops' name scope. */
+  static final String SCOPE = ReservedNames.TRAIN;
 
   private final GraftModel model;
   private final String feed;

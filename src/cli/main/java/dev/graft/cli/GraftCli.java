@@ -126,7 +126,7 @@ public final class GraftCli implements Runnable {
   }
 
   private static String describe(Exception e) {
-    String message = e.getMessage();
+    String message = SettingFlags.describe(e);
     return message == null ? e.getClass().getSimpleName() : message;
   }
 }

@@ -75,13 +75,13 @@ final class InspectCommand implements Callable<Integer> {
     try {
       policy = FreezePolicy.parse(train);
     } catch (IllegalArgumentException e) {
-      throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), SettingFlags.describe(e));
     }
     Pooling pooling;
     try {
       pooling = Pooling.parse(pool);
     } catch (IllegalArgumentException e) {
-      throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), SettingFlags.describe(e));
     }
     try (LoadedModel loaded = LoadedModel.load(model, new LoadedModel.LoadOptions(tag, signature))) {
       Map<String, Object> report = report(loaded, policy, pooling);
@@ -148,7 +148,7 @@ final class InspectCommand implements Callable<Integer> {
       head.put("pooling", cut.pooling().toString());
       head.put("featureSize", cut.featureSize());
       head.put("numClasses", cut.numClasses());
-      head.put("activation", cut.activation());
+      head.put("activation", cut.activation().id());
       head.put("oldHeadVariables", cut.oldHeadVariables());
       report.put("head", head);
       report.put("cutCandidates", candidates(loaded, index, cut));

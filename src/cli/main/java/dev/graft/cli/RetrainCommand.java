@@ -238,7 +238,7 @@ final class RetrainCommand implements Callable<Integer> {
         printer.printf("%nresult   validation accuracy %.4f, balanced accuracy %.4f, loss %.4f, top-%d %.4f on %d "
             + "examples (best epoch %d%s)%n", metrics.accuracy(), metrics.balancedAccuracy(), metrics.loss(),
             metrics.topK(), metrics.topKAccuracy(), metrics.count(), result.bestEpoch(), result.warmupEpochs() == 0
-                ? "" : String.format("; warm-up best %.4f in epochs 1-%d", result.warmupBest(monitor),
+                ? "" : String.format("; warm-up best %.4f in epochs 1-%d", result.warmupBest(config.monitor()),
                     result.warmupEpochs()));
       }
       printer.printf("device   %s%n", result.devices().isEmpty() ? "not reported by TensorFlow"
@@ -331,7 +331,7 @@ final class RetrainCommand implements Callable<Integer> {
     training.put("warmupEpochs", result.warmupEpochs());
     training.put("fineTuneLearningRate", config.fineTuneLr());
     training.put("batchNorm", config.batchNormTraining() ? "training" : "inference");
-    training.put("monitor", config.monitor());
+    training.put("monitor", config.monitor().id());
     training.put("preprocessing", preprocess);
     training.put("batchSize", config.batchSize());
     training.put("backboneLrMult", config.backboneLrMult());

@@ -2,6 +2,7 @@ package dev.graft.cli;
 
 import dev.graft.data.DataSpec;
 import dev.graft.data.Preprocessing;
+import dev.graft.error.SettingException;
 import dev.graft.export.ExportOptions;
 import dev.graft.head.HeadSpec;
 import dev.graft.model.LoadedModel;
@@ -10,6 +11,7 @@ import dev.graft.train.FreezePolicy;
 import dev.graft.train.LrSchedule;
 import dev.graft.train.OptimizerSpec;
 import dev.graft.graph.Pooling;
+import dev.graft.train.Monitor;
 import dev.graft.train.TrainConfig;
 import dev.graft.train.TrainingListener;
 import java.nio.file.Files;
@@ -72,7 +74,7 @@ record RetrainPlan(LoadedModel.LoadOptions load, Preprocessing preprocess, Pooli
         .optBatchSize(c.batchSize).optLearningRate(c.lr).optOptimizer(OptimizerSpec.parse(c.optimizer))
         .optSchedule(LrSchedule.parse(c.schedule)).optFreeze(FreezePolicy.parse(c.train))
         .optUnfreezeEvery(c.unfreezeEvery).optBackboneLrMult(c.backboneLrMult).optLabelSmoothing(c.labelSmoothing)
-        .optClassWeights(c.classWeights).optSeed(c.seed).optPatience(c.patience).optMonitor(c.monitor)
+        .optClassWeights(c.classWeights).optSeed(c.seed).optPatience(c.patience).optMonitor(Monitor.parse(c.monitor))
         .optFeatureCache(!c.noCache).optBatchNormTraining(c.bnTrain).optBatchNormMomentum(c.bnMomentum)
         .optSkipBad(c.skipBad).optPrefetch(c.prefetch).optCheckpointDir(c.checkpoint).optResume(c.resume)
         .optWarmupEpochs(c.warmupEpochs).optFineTuneLr(c.fineTuneLr)
@@ -151,6 +153,8 @@ record RetrainPlan(LoadedModel.LoadOptions load, Preprocessing preprocess, Pooli
   private static <T> T parse(CommandLine cli, String option, Supplier<T> parser) {
     try {
       return parser.get();
+    } catch (SettingException e) {
+      throw usage(cli, SettingFlags.message(e));
     } catch (IllegalArgumentException e) {
       throw usage(cli, e.getMessage());
     }

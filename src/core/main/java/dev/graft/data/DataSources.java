@@ -127,7 +127,7 @@ public final class DataSources {
   }
 
   private static FashionMnist.Split split(DataSpec spec) {
-    return "test".equals(spec.split()) ? FashionMnist.Split.TEST : FashionMnist.Split.TRAIN;
+    return spec.split() == null ? FashionMnist.Split.TRAIN : spec.split();
   }
 
   /** Expands {@code *}, {@code ?} and {@code [..]} globs in the file-name part of each path, sorted. */

@@ -18,9 +18,9 @@ import java.util.Locale;
  *
  * @param kind which reader
  * @param paths the files or folders (empty for named sets)
- * @param split {@code train} or {@code test} for named sets, else null
+ * @param split which part of a named set, else null
  */
-public record DataSpec(Kind kind, List<String> paths, String split) {
+public record DataSpec(Kind kind, List<String> paths, FashionMnist.Split split) {
 
   /** The readers a spec can pick. */
   public enum Kind {
@@ -70,12 +70,12 @@ public record DataSpec(Kind kind, List<String> paths, String split) {
     for (Kind named : new Kind[] {Kind.FASHION_MNIST_SUBSET, Kind.FASHION_MNIST}) {
       if (s.equals(named.prefix) || s.startsWith(named.prefix + ":")) {
         String split = s.equals(named.prefix) ? "train" : s.substring(named.prefix.length() + 1).toLowerCase(Locale.ROOT);
-        split = split.equals("t10k") ? "test" : split;
-        if (!split.equals("train") && !split.equals("test")) {
-          throw new IllegalArgumentException("Data spec '" + spec + "' names split '" + split + "'; expected "
+        return new DataSpec(named, List.of(), switch (split) {
+          case "train" -> FashionMnist.Split.TRAIN;
+          case "test", "t10k" -> FashionMnist.Split.TEST;
+          default -> throw new IllegalArgumentException("Data spec '" + spec + "' names split '" + split + "'; expected "
               + named.prefix + ":train or " + named.prefix + ":test");
-        }
-        return new DataSpec(named, List.of(), split);
+        });
       }
     }
     int colon = s.indexOf(':');
@@ -129,7 +129,7 @@ public record DataSpec(Kind kind, List<String> paths, String split) {
   @Override
   public String toString() {
     if (kind == Kind.FASHION_MNIST || kind == Kind.FASHION_MNIST_SUBSET) {
-      return kind.prefix + ":" + split;
+      return kind.prefix + ":" + split.name().toLowerCase(Locale.ROOT);
     }
     return kind.prefix + ":" + String.join(",", paths);
   }

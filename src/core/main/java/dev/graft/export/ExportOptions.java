@@ -1,5 +1,6 @@
 package dev.graft.export;
 
+import dev.graft.error.SettingException;
 import java.util.Locale;
 import java.util.Map;
 
@@ -56,7 +57,8 @@ public record ExportOptions(long version, boolean keepOldHead, InputContract inp
 
   public ExportOptions {
     if (version < 0) {
-      throw new IllegalArgumentException("--version must be a positive integer, got " + version);
+      throw new SettingException("ExportOptions.Builder", Map.of("version", "optVersion"),
+          "{version} must be a positive integer (0 = the next free one), got " + version);
     }
     if (inputContract == null) {
       throw new IllegalArgumentException("An input contract is required: InputContract.DROP_IN or RAW_PIXELS");

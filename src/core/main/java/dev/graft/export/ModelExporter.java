@@ -6,6 +6,7 @@ import com.google.common.hash.Hashing;
 import dev.graft.data.Preprocessing;
 import dev.graft.graph.CutPoint;
 import dev.graft.graph.GraphIndex;
+import dev.graft.graph.ReservedNames;
 import dev.graft.graph.VariableIo;
 import dev.graft.graph.VariableSnapshot;
 import dev.graft.head.Head;
@@ -47,9 +48,9 @@ import org.tensorflow.types.TString;
  */
 public final class ModelExporter {
 
-  private static final String PREPROCESS = "graft_preprocess";
-  private static final String OUTPUTS = "graft_outputs";
-  private static final String EXPORT_IO = "graft_export_io";
+  private static final String PREPROCESS = ReservedNames.PREPROCESS;
+  private static final String OUTPUTS = ReservedNames.OUTPUTS;
+  private static final String EXPORT_IO = ReservedNames.EXPORT_IO;
   private static final String LABELS = "labels.txt";
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ModelExporter.class);
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
@@ -276,7 +277,7 @@ public final class ModelExporter {
 
   /** The old head's probabilities: its output, or a softmax over it when the model emitted raw logits. */
   private static String oldProbabilities(Graph graph, CutPoint cut, String scope) {
-    if (!cut.activation().equals("none")) {
+    if (cut.activation() != CutPoint.Activation.NONE) {
       return cut.oldOutput();
     }
     Ops tf = Ops.create(graph).withSubScope(scope);
@@ -330,7 +331,7 @@ public final class ModelExporter {
     cutInfo.put("featureSize", cut.featureSize());
     cutInfo.put("oldLogits", cut.logits());
     cutInfo.put("oldNumClasses", cut.numClasses());
-    cutInfo.put("oldActivation", cut.activation());
+    cutInfo.put("oldActivation", cut.activation().id());
     meta.put("cut", cutInfo);
     meta.put("head", Map.of("numClasses", source.headSpec().numClasses(), "hidden", source.headSpec().hidden(),
         "dropout", source.headSpec().dropout()));

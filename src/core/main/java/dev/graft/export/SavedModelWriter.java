@@ -1,5 +1,6 @@
 package dev.graft.export;
 
+import dev.graft.graph.ReservedNames;
 import dev.graft.graph.SaveRestoreOps;
 import dev.graft.io.AtomicFiles;
 import java.io.IOException;
@@ -54,7 +55,7 @@ public final class SavedModelWriter {
   public static final String SAVE_SCOPE = "save";
   private static final String MAIN_OP_COLLECTION = "saved_model_main_op";
   /** Name scope of the reads and initializers that the variables' {@code VariableDef}s name. */
-  private static final String VARIABLES_SCOPE = "graft_variables";
+  private static final String VARIABLES_SCOPE = ReservedNames.EXPORT_VARIABLES;
 
   private final Graph graph;
   private final Session session;
@@ -160,7 +161,8 @@ public final class SavedModelWriter {
   /**
    * Writes the SavedModel to {@code target}, which must not exist yet.
    *
-   * @throws IllegalArgumentException when {@code target} exists or no signature was added
+   * @throws IllegalArgumentException when {@code target} exists, or appears while the model is written
+   * @throws IllegalStateException when no signature was added
    * @throws UncheckedIOException when the disk refuses
    */
   public void write(Path target) {
@@ -178,6 +180,8 @@ public final class SavedModelWriter {
    * moment of the rename: another writer that took a version meanwhile makes this one take the next. Returns the
    * version folder.
    *
+   * @throws IllegalArgumentException when a version folder's number is too large to count on from
+   * @throws IllegalStateException when no signature was added
    * @throws UncheckedIOException when the disk refuses
    */
   public Path writeNextVersion(Path out) {
@@ -199,7 +203,7 @@ public final class SavedModelWriter {
         String digits = name.replaceFirst("^0+(?=\\d)", "");
         if (digits.length() > 18) {
           throw new IllegalArgumentException("Version folder " + out.resolve(name) + " has a number too large to count "
-              + "on from (more than 18 digits); pass --version N, or export to another --out");
+              + "on from (more than 18 digits); choose the version yourself, or export to another folder");
         }
         max = Math.max(max, Long.parseLong(digits));
       }

@@ -1,5 +1,6 @@
 package dev.graft.feature;
 
+import dev.graft.graph.ReservedNames;
 import dev.graft.head.CutChoice;
 import dev.graft.data.Batch;
 import dev.graft.data.BatchIterator;
@@ -43,7 +44,7 @@ import org.tensorflow.types.TFloat32;
 public final class Featurizer {
 
   /** Scope prefix of the pooling ops a featurizer adds to a graph. */
-  public static final String SCOPE = "graft_features";
+  public static final String SCOPE = ReservedNames.FEATURES;
   /** Bytes of one input batch the feature pass aims at: batches of 224x224 RGB images hold 64 examples. */
 
   /** Receives the features of each batch of a pass. */

@@ -27,7 +27,7 @@ public record BatchNormTraining(GraphDef graph, String trainingFlag, Map<String,
     List<String> statistics) {
 
   /** Name of the flag fed true while training. */
-  public static final String FLAG = "graft_bn/training";
+  public static final String FLAG = ReservedNames.BATCH_NORM_FLAG;
 
   /**
    * Rewrites every {@code FusedBatchNormV3} whose scale variable is in {@code trained}.
@@ -55,16 +55,17 @@ public record BatchNormTraining(GraphDef graph, String trainingFlag, Map<String,
         continue;
       }
       String name = node.getName();
-      String twin = name + "/graft_train";
+      String twin = name + ReservedNames.BATCH_NORM_TWIN_SUFFIX;
       added.add(node.toBuilder().setName(twin)
           .putAttr("is_training", AttrValue.newBuilder().setB(true).build())
           .putAttr("exponential_avg_factor", AttrValue.newBuilder().setF(1 - momentum).build()).build());
-      String select = name + "/graft_select";
+      String select = name + ReservedNames.BATCH_NORM_SELECT_SUFFIX;
       added.add(NodeDef.newBuilder().setName(select).setOp("SelectV2").addInput(FLAG).addInput(twin + ":0")
           .addInput(name + ":0").putAttr("T", node.getAttrMap().get("T")).build());
       rewired.put(name, select);
       AttrValue statType = node.getAttrMap().get("U");
-      List<String> ops = List.of(name + "/graft_update_mean", name + "/graft_update_variance");
+      List<String> ops = List.of(name + ReservedNames.BATCH_NORM_MEAN_SUFFIX,
+          name + ReservedNames.BATCH_NORM_VARIANCE_SUFFIX);
       added.add(assign(ops.get(0), mean, twin + ":1", statType));
       added.add(assign(ops.get(1), variance, twin + ":2", statType));
       updates.put(scale, ops);
@@ -84,11 +85,11 @@ public record BatchNormTraining(GraphDef graph, String trainingFlag, Map<String,
       }
       out.addNode(copy);
     }
-    out.addNode(NodeDef.newBuilder().setName("graft_bn/false").setOp("Const")
+    out.addNode(NodeDef.newBuilder().setName(ReservedNames.BATCH_NORM + "/false").setOp("Const")
         .putAttr("dtype", AttrValue.newBuilder().setType(DataType.DT_BOOL).build())
         .putAttr("value", AttrValue.newBuilder().setTensor(TensorProto.newBuilder().setDtype(DataType.DT_BOOL)
             .setTensorShape(TensorShapeProto.getDefaultInstance()).addBoolVal(false)).build()));
-    out.addNode(NodeDef.newBuilder().setName(FLAG).setOp("PlaceholderWithDefault").addInput("graft_bn/false")
+    out.addNode(NodeDef.newBuilder().setName(FLAG).setOp("PlaceholderWithDefault").addInput(ReservedNames.BATCH_NORM + "/false")
         .putAttr("dtype", AttrValue.newBuilder().setType(DataType.DT_BOOL).build())
         .putAttr("shape", AttrValue.newBuilder().setShape(TensorShapeProto.getDefaultInstance()).build()));
     out.addAllNode(added);

@@ -12,14 +12,49 @@ import org.tensorflow.ndarray.Shape;
  * @param featureSize elements per example of {@code features} after {@code pooling}
  * @param logits the old head's logits tensor, or {@code null} when the cut was chosen by the user
  * @param numClasses classes of the old head, or 0 when unknown
- * @param activation the old head's activation: {@code softmax}, {@code sigmoid} or {@code none}
+ * @param activation what the old head applied to its logits
  * @param oldOutput the signature output tensor of the old head
  * @param oldHeadVariables variables that only the old head reads
  * @param layer the layer whose output {@code features} is, or {@code null} when no named layer produces it
  * @param pooling how a feature map at {@code features} becomes one vector per example
  */
-public record CutPoint(String features, long featureSize, String logits, int numClasses, String activation,
+public record CutPoint(String features, long featureSize, String logits, int numClasses, Activation activation,
     String oldOutput, List<String> oldHeadVariables, String layer, Pooling pooling) {
+
+  /** What the old head applied to its logits, found from the op that makes the signature's output. */
+  public enum Activation {
+    /** {@code Softmax}: the output is class probabilities. */
+    SOFTMAX("softmax"),
+    /** {@code Sigmoid}: the output is one probability per class. */
+    SIGMOID("sigmoid"),
+    /** Neither: the output is the logits themselves. */
+    NONE("none");
+
+    private final String id;
+
+    Activation(String id) {
+      this.id = id;
+    }
+
+    /** The activation of an output made by an op of type {@code opType}: softmax, sigmoid, or none for any other. */
+    public static Activation ofOp(String opType) {
+      return switch (opType) {
+        case "Softmax" -> SOFTMAX;
+        case "Sigmoid" -> SIGMOID;
+        default -> NONE;
+      };
+    }
+
+    /** The name reports and {@code graft.json} use: {@code softmax}, {@code sigmoid} or {@code none}. */
+    public String id() {
+      return id;
+    }
+
+    @Override
+    public String toString() {
+      return id;
+    }
+  }
 
   public CutPoint {
     oldHeadVariables = List.copyOf(oldHeadVariables);

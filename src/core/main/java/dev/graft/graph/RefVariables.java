@@ -16,7 +16,6 @@ import org.tensorflow.proto.OpDef;
 public final class RefVariables {
 
   private static final Set<String> REF_VARIABLE_OPS = Set.of("VariableV2", "Variable");
-  static final String READ_SUFFIX = "/graft_read";
 
   private RefVariables() {}
 
@@ -40,7 +39,7 @@ public final class RefVariables {
       NodeDef variable = refVariables.get(node.getName());
       if (variable != null) {
         out.addNode(handleFor(variable));
-        out.addNode(NodeDef.newBuilder().setName(variable.getName() + READ_SUFFIX).setOp("ReadVariableOp")
+        out.addNode(NodeDef.newBuilder().setName(variable.getName() + ReservedNames.READ_SUFFIX).setOp("ReadVariableOp")
             .addInput(variable.getName()).putAttr("dtype", variable.getAttrMap().get("dtype")).build());
         continue;
       }
@@ -54,7 +53,7 @@ public final class RefVariables {
             throw new IllegalArgumentException("Node '" + node.getName() + "' (" + node.getOp()
                 + ") updates reference variable '" + source + "' in place; only read-only uses can be converted");
           }
-          rewritten.addInput(source + READ_SUFFIX);
+          rewritten.addInput(source + ReservedNames.READ_SUFFIX);
         } else {
           rewritten.addInput(input);
         }

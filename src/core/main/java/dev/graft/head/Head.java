@@ -1,5 +1,6 @@
 package dev.graft.head;
 
+import dev.graft.graph.ReservedNames;
 import java.util.List;
 
 /**
@@ -19,5 +20,5 @@ public record Head(String features, String logits, String probabilities, List<St
     String dropoutSeed, String scope) {
 
   /** Name scope of the first head added to a graph; later ones take {@code graft_head_2}, {@code _3}... */
-  public static final String SCOPE = "graft_head";
+  public static final String SCOPE = ReservedNames.HEAD;
 }

@@ -6,6 +6,7 @@ import dev.graft.graph.LayerMap;
 import dev.graft.graph.Pooling;
 
 import dev.graft.error.GraftException;
+import dev.graft.graph.ReservedNames;
 import dev.graft.model.SignatureInfo;
 import dev.graft.model.TensorSpec;
 import java.util.ArrayList;
@@ -28,7 +29,11 @@ import org.tensorflow.proto.NodeDef;
  * model is the old head and the cut is at its input.
  *
  * <pre>{@code
- * CutPoint cut = HeadLocator.locate(index, model.graph(), model.signature(), CutChoice.none());
+ * try (LoadedModel model = LoadedModel.load(dir, new LoadedModel.LoadOptions("serve", "serving_default"))) {
+ *   GraphIndex index = new GraphIndex(model.flatGraph());
+ *   CutPoint cut = HeadLocator.locate(index, model.graph(), model.signature(), CutChoice.none());
+ *   System.out.println(cut.describe() + ", " + cut.featureSize() + " features; old head: " + cut.oldHeadVariables());
+ * }
  * }</pre>
  */
 public final class HeadLocator {
@@ -110,12 +115,8 @@ public final class HeadLocator {
     TensorSpec output = classifierOutput();
     String produced = index.skipIdentities(output.tensor());
     NodeDef producer = index.node(GraphIndex.nodeOf(produced));
-    String activation = switch (producer.getOp()) {
-      case "Softmax" -> "softmax";
-      case "Sigmoid" -> "sigmoid";
-      default -> "none";
-    };
-    String logits = activation.equals("none") ? produced : GraphIndex.dataInputs(producer).get(0);
+    CutPoint.Activation activation = CutPoint.Activation.ofOp(producer.getOp());
+    String logits = activation == CutPoint.Activation.NONE ? produced : GraphIndex.dataInputs(producer).get(0);
     ClassifierLayer classifier = ClassifierLayer.behind(index, graph, logits);
     if (override.cutAt() != null) {
       return cutAt(resolveCutAt(override.cutAt()), output, classifier == null ? null : logits, activation, classifier);
@@ -160,7 +161,7 @@ public final class HeadLocator {
     return op == null ? -1 : op.output(GraphIndex.indexOf(tensor)).shape().numDimensions();
   }
 
-  private CutPoint cutAt(String features, TensorSpec output, String logits, String activation,
+  private CutPoint cutAt(String features, TensorSpec output, String logits, CutPoint.Activation activation,
       ClassifierLayer classifier) {
     Shape shape = graph.operation(GraphIndex.nodeOf(features)).output(GraphIndex.indexOf(features)).shape();
     long size;
@@ -211,7 +212,7 @@ public final class HeadLocator {
         continue;
       }
       for (NodeDef consumer : index.consumers(name)) {
-        if (!inLayer(consumer.getName(), layer) && !consumer.getName().startsWith(LoadedModelNames.IO_PREFIX)) {
+        if (!inLayer(consumer.getName(), layer) && !ReservedNames.isReserved(consumer.getName())) {
           for (String input : GraphIndex.dataInputs(consumer)) {
             if (GraphIndex.nodeOf(input).equals(name) && !index.node(name).getOp().equals("VarHandleOp")) {
               last = input.contains(":") ? input : input + ":0";
@@ -269,12 +270,5 @@ public final class HeadLocator {
       }
     }
     return old;
-  }
-
-  /** Names reserved by Graft inside loaded graphs. */
-  static final class LoadedModelNames {
-    static final String IO_PREFIX = "graft";
-
-    private LoadedModelNames() {}
   }
 }

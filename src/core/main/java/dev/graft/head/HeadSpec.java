@@ -1,7 +1,9 @@
 package dev.graft.head;
 
+import dev.graft.error.SettingException;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What the new head looks like: optional hidden ReLU dense layers, dropout before each dense layer
@@ -32,13 +34,16 @@ public record HeadSpec(int numClasses, List<Integer> hidden, float dropout) {
     hidden = List.copyOf(hidden);
     for (int units : hidden) {
       if (units < 1 || units > MAX_UNITS) {
-        throw new IllegalArgumentException("Hidden layer sizes must be between 1 and " + MAX_UNITS + ", got " + hidden
-            + " (--hidden)");
+        throw invalid("Hidden layer sizes must be between 1 and " + MAX_UNITS + ", got " + hidden + " from {hidden}");
       }
     }
     if (!(dropout >= 0 && dropout < 1)) {
-      throw new IllegalArgumentException("Dropout must be in [0, 1), got " + dropout + " (--dropout)");
+      throw invalid("Dropout must be in [0, 1), got " + dropout + " from {dropout}");
     }
+  }
+
+  private static SettingException invalid(String template) {
+    return new SettingException("HeadSpec.Builder", Map.of("hidden", "optHidden", "dropout", "optDropout"), template);
   }
 
   /**

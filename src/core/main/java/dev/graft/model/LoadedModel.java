@@ -1,6 +1,7 @@
 package dev.graft.model;
 
 import dev.graft.error.GraftException;
+import dev.graft.graph.ReservedNames;
 import dev.graft.graph.internal.FunctionInliner;
 import dev.graft.graph.GraphIndex;
 import dev.graft.graph.RefVariables;
@@ -51,9 +52,6 @@ public final class LoadedModel implements AutoCloseable {
   private static final Set<DataType> FLOAT_TYPES =
       Set.of(DataType.DT_FLOAT, DataType.DT_DOUBLE, DataType.DT_HALF, DataType.DT_BFLOAT16);
 
-  /** Where the loaded model's variables are read and written; no op of a SavedModel uses this prefix. */
-  public static final String VARIABLE_IO_SCOPE = "graft_vars";
-
   private final SavedModelDir dir;
   private final SignatureInfo signature;
   private final GraphDef flatGraph;
@@ -77,7 +75,7 @@ public final class LoadedModel implements AutoCloseable {
     this.graph = graph;
     this.session = session;
     this.sessionConfig = sessionConfig;
-    this.variableIo = new VariableIo(graph, VARIABLE_IO_SCOPE);
+    this.variableIo = new VariableIo(graph, ReservedNames.VARIABLE_IO);
   }
 
   /**
@@ -425,7 +423,7 @@ public final class LoadedModel implements AutoCloseable {
     try {
       newGraph.importGraphDef(rewritten);
       newSession = new Session(newGraph, sessionConfig);
-      VariableIo newIo = new VariableIo(newGraph, VARIABLE_IO_SCOPE);
+      VariableIo newIo = new VariableIo(newGraph, ReservedNames.VARIABLE_IO);
       try (VariableSnapshot values = variableIo.read(session, names)) {
         newIo.assign(newSession, values);
       }

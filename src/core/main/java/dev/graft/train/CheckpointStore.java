@@ -2,6 +2,7 @@ package dev.graft.train;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.graft.error.GraftException;
+import dev.graft.graph.ReservedNames;
 import dev.graft.graph.SaveRestoreOps;
 import dev.graft.io.AtomicFiles;
 import java.io.IOException;
@@ -22,7 +23,7 @@ import org.tensorflow.types.TString;
  */
 final class CheckpointStore {
 
-  private static final String SCOPE = "graft_ckpt";
+  private static final String SCOPE = ReservedNames.CHECKPOINT;
   /** Checkpoint prefixes in a checkpoint: the latest variables, and those of the best epoch. */
   private static final String LATEST = "variables";
   private static final String BEST = "best";

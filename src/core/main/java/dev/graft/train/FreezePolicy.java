@@ -1,5 +1,6 @@
 package dev.graft.train;
 
+import dev.graft.error.SettingException;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -29,8 +30,8 @@ public record FreezePolicy(Kind kind, int layers, String pattern) {
       try {
         Pattern.compile(pattern);
       } catch (PatternSyntaxException e) {
-        throw new IllegalArgumentException("--train regex:" + pattern + " is not a valid regular expression: "
-            + e.getDescription(), e);
+        throw withCause(TrainConfig.invalid("{freeze} regex:" + pattern + " is not a valid regular expression: "
+            + e.getDescription()), e);
       }
     }
   }
@@ -63,14 +64,18 @@ public record FreezePolicy(Kind kind, int layers, String pattern) {
       try {
         return last(Integer.parseInt(t.substring(5)));
       } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("--train " + t + ": N of last:N must be a whole number", e);
+        throw withCause(TrainConfig.invalid("{freeze} " + t + ": N of last:N must be a whole number"), e);
       }
     }
     if (t.startsWith("regex:")) {
       return new FreezePolicy(Kind.REGEX, 0, t.substring(6));
     }
-    throw new IllegalArgumentException("Unknown --train policy '" + text
-        + "'; use head, last:N, regex:PATTERN or all");
+    throw TrainConfig.invalid("Unknown {freeze} policy '" + text + "'; use head, last:N, regex:PATTERN or all");
+  }
+
+  private static SettingException withCause(SettingException e, Throwable cause) {
+    e.initCause(cause);
+    return e;
   }
 
   /**
@@ -105,16 +110,16 @@ public record FreezePolicy(Kind kind, int layers, String pattern) {
    */
   public void checkApplies(List<String> layers, List<List<String>> variablesByLayer) {
     if (kind == Kind.LAST && this.layers > layers.size()) {
-      throw new IllegalArgumentException("--train last:" + this.layers + " asks for " + this.layers + " backbone layers,"
+      throw TrainConfig.invalid("{freeze} last:" + this.layers + " asks for " + this.layers + " backbone layers,"
           + " but the backbone has " + layers.size() + " with trainable variables" + (layers.isEmpty() ? ""
               : " (" + summary(layers) + ")") + "; pass last:" + layers.size() + " or all to train them all");
     }
     if (kind == Kind.REGEX && select(layers, variablesByLayer).isEmpty()) {
       List<String> names = new ArrayList<>();
       variablesByLayer.forEach(names::addAll);
-      throw new IllegalArgumentException("--train regex:" + pattern + " matches no trainable backbone variable; their "
-          + "names are like " + summary(names) + " (the pattern is searched for in each name; see 'graft inspect "
-          + "--variables')");
+      throw TrainConfig.invalid("{freeze} regex:" + pattern + " matches no trainable backbone variable; their "
+          + "names are like " + summary(names) + " (the pattern is searched for in each name; the model's variables "
+          + "are listed by LoadedModel.variables() and 'graft inspect --variables')");
     }
   }
 

@@ -1,5 +1,7 @@
 package dev.graft.train;
 
+import dev.graft.error.SettingException;
+
 /**
  * A learning-rate schedule: the multiplier of the base rate at a step.
  *
@@ -96,11 +98,13 @@ public interface LrSchedule {
             }
           };
         default:
-          throw new IllegalArgumentException("Unknown --schedule '" + text
+          throw TrainConfig.invalid("Unknown {schedule} '" + text
               + "'; use constant, step:EVERY:GAMMA, cosine[:WARMUP] or onecycle");
       }
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("--schedule " + text + " has a number that does not parse", e);
+      SettingException invalid = TrainConfig.invalid("{schedule} " + text + " has a number that does not parse");
+      invalid.initCause(e);
+      throw invalid;
     }
   }
 }

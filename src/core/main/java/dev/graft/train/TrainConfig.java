@@ -1,9 +1,11 @@
 package dev.graft.train;
 
 import dev.graft.data.Augmentation;
+import dev.graft.error.SettingException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * How a run trains: epochs, batches, optimizer, schedule, what is frozen, the fine-tuning recipe, regularisation,
@@ -21,7 +23,7 @@ import java.util.List;
  */
 public record TrainConfig(int epochs, int batchSize, float learningRate, OptimizerSpec optimizer, LrSchedule schedule,
     FreezePolicy freeze, int unfreezeEvery, float backboneLrMult, float labelSmoothing, float[] classWeights,
-    long seed, int patience, String monitor, boolean featureCache, int topK, Augmentation augmentation,
+    long seed, int patience, Monitor monitor, boolean featureCache, int topK, Augmentation augmentation,
     Path checkpointDir, boolean resume, boolean batchNormTraining, float batchNormMomentum, boolean skipBad,
     int prefetch, List<TrainingListener> listeners, int warmupEpochs, float fineTuneLr, long cacheMemory) {
 
@@ -35,62 +37,79 @@ public record TrainConfig(int epochs, int batchSize, float learningRate, Optimiz
   /** The most batches prepared ahead (each holds a batch's memory). */
   public static final int MAX_PREFETCH = 64;
 
+  /** The setter of each setting, by field name: how a {@link SettingException} of this config names it. */
+  private static final Map<String, String> SETTERS = Map.ofEntries(Map.entry("epochs", "setEpochs"),
+      Map.entry("batchSize", "optBatchSize"), Map.entry("learningRate", "optLearningRate"),
+      Map.entry("optimizer", "optOptimizer"), Map.entry("schedule", "optSchedule"), Map.entry("freeze", "optFreeze"),
+      Map.entry("unfreezeEvery", "optUnfreezeEvery"), Map.entry("backboneLrMult", "optBackboneLrMult"),
+      Map.entry("labelSmoothing", "optLabelSmoothing"), Map.entry("classWeights", "optClassWeights"),
+      Map.entry("seed", "optSeed"), Map.entry("patience", "optPatience"), Map.entry("monitor", "optMonitor"),
+      Map.entry("featureCache", "optFeatureCache"), Map.entry("topK", "optTopK"),
+      Map.entry("augmentation", "optAugmentation"), Map.entry("checkpointDir", "optCheckpointDir"),
+      Map.entry("resume", "optResume"), Map.entry("batchNormTraining", "optBatchNormTraining"),
+      Map.entry("batchNormMomentum", "optBatchNormMomentum"), Map.entry("skipBad", "optSkipBad"),
+      Map.entry("prefetch", "optPrefetch"), Map.entry("listeners", "addListener"),
+      Map.entry("warmupEpochs", "optWarmupEpochs"), Map.entry("fineTuneLr", "optFineTuneLr"),
+      Map.entry("cacheMemory", "optCacheMemory"));
+
   public TrainConfig {
+    if (freeze == null || optimizer == null || schedule == null || monitor == null) {
+      throw invalid("{freeze}, {optimizer}, {schedule} and {monitor} are required; one of them is null");
+    }
     if ((epochs < 1 || epochs > MAX_EPOCHS) && epochs != AUTO) {
-      throw new IllegalArgumentException("--epochs must be between 1 and " + MAX_EPOCHS + " (or auto), got " + epochs);
+      throw invalid("{epochs} must be between 1 and " + MAX_EPOCHS + " (or auto), got " + epochs);
     }
     if (warmupEpochs < 0 && warmupEpochs != AUTO) {
-      throw new IllegalArgumentException("--warmup-epochs must be >= 0 (0 = no warm-up) or auto, got " + warmupEpochs);
+      throw invalid("{warmupEpochs} must be >= 0 (0 = no warm-up) or auto, got " + warmupEpochs);
     }
     if (patience < 0 && patience != AUTO) {
-      throw new IllegalArgumentException("--patience must be >= 0 (0 = no early stopping) or auto, got " + patience);
+      throw invalid("{patience} must be >= 0 (0 = no early stopping) or auto, got " + patience);
     }
     if (!(fineTuneLr > 0) || Float.isInfinite(fineTuneLr)) {
-      throw new IllegalArgumentException("--fine-tune-lr must be a positive number, got " + fineTuneLr);
+      throw invalid("{fineTuneLr} must be a positive number, got " + fineTuneLr);
     }
     if (cacheMemory < 0) {
-      throw new IllegalArgumentException("--cache-memory must be >= 0 bytes, got " + cacheMemory);
+      throw invalid("{cacheMemory} must be >= 0 bytes, got " + cacheMemory);
     }
     if (batchSize < 1 || batchSize > MAX_BATCH_SIZE) {
-      throw new IllegalArgumentException("--batch-size must be between 1 and " + MAX_BATCH_SIZE + ", got " + batchSize);
+      throw invalid("{batchSize} must be between 1 and " + MAX_BATCH_SIZE + ", got " + batchSize);
     }
     if (!(learningRate > 0) || Float.isInfinite(learningRate)) {
-      throw new IllegalArgumentException("--lr must be a positive number, got " + learningRate);
+      throw invalid("{learningRate} must be a positive number, got " + learningRate);
     }
     if (!(labelSmoothing >= 0 && labelSmoothing < 1)) {
-      throw new IllegalArgumentException("--label-smoothing must be in [0, 1), got " + labelSmoothing);
+      throw invalid("{labelSmoothing} must be in [0, 1), got " + labelSmoothing);
     }
     if (!(backboneLrMult >= 0) || Float.isInfinite(backboneLrMult)) {
-      throw new IllegalArgumentException("--backbone-lr-mult must be a number >= 0, got " + backboneLrMult);
+      throw invalid("{backboneLrMult} must be a number >= 0, got " + backboneLrMult);
     }
     if (unfreezeEvery < 0) {
-      throw new IllegalArgumentException("--unfreeze-every must be >= 0 (0 = off), got " + unfreezeEvery);
+      throw invalid("{unfreezeEvery} must be >= 0 (0 = off), got " + unfreezeEvery);
     }
     if (topK < 1) {
-      throw new IllegalArgumentException("top-k must be at least 1, got " + topK);
+      throw invalid("{topK} must be at least 1, got " + topK);
     }
     classWeights = checkClassWeights(classWeights);
-    if (!monitor.equals("val_loss") && !monitor.equals("val_accuracy")) {
-      throw new IllegalArgumentException("--monitor must be val_loss or val_accuracy, got " + monitor);
-    }
     if (!(batchNormMomentum >= 0 && batchNormMomentum < 1)) {
-      throw new IllegalArgumentException("--bn-momentum must be in [0, 1), got " + batchNormMomentum);
+      throw invalid("{batchNormMomentum} must be in [0, 1), got " + batchNormMomentum);
     }
     if (prefetch < 0 || prefetch > MAX_PREFETCH) {
-      throw new IllegalArgumentException("--prefetch must be between 0 (prepare batches on the training thread) and "
-          + MAX_PREFETCH + ", got " + prefetch);
-    }
-    if (freeze == null || optimizer == null || schedule == null || monitor == null) {
-      throw new IllegalArgumentException("freeze policy, optimizer, schedule and monitor are required");
+      throw invalid("{prefetch} must be between 0 (prepare batches on the training thread) and " + MAX_PREFETCH
+          + ", got " + prefetch);
     }
     if (unfreezeEvery > 0 && freeze.kind() == FreezePolicy.Kind.HEAD) {
-      throw new IllegalArgumentException("--unfreeze-every " + unfreezeEvery + " unfreezes backbone layers, but "
-          + "--train head freezes them all; pass --train all (or last:N) with it, or drop --unfreeze-every");
+      throw invalid("{unfreezeEvery} " + unfreezeEvery + " unfreezes backbone layers, but {freeze} head freezes "
+          + "them all; pass {freeze} all (or last:N) with it, or drop {unfreezeEvery}");
     }
     if (resume && checkpointDir == null) {
-      throw new IllegalArgumentException("--resume needs --checkpoint DIR: the folder the interrupted run wrote");
+      throw invalid("{resume} needs {checkpointDir}: the folder the interrupted run wrote");
     }
     listeners = List.copyOf(listeners);
+  }
+
+  /** A problem with the settings {@code template} names as {@code {field}}. */
+  static SettingException invalid(String template) {
+    return new SettingException("TrainConfig.Builder", SETTERS, template);
   }
 
   private static float[] checkClassWeights(float[] weights) {
@@ -100,13 +119,13 @@ public record TrainConfig(int epochs, int batchSize, float learningRate, Optimiz
     boolean anyPositive = false;
     for (float w : weights) {
       if (!(w >= 0) || Float.isInfinite(w)) {
-        throw new IllegalArgumentException("--class-weights " + java.util.Arrays.toString(weights) + " holds " + w
+        throw invalid("{classWeights} " + java.util.Arrays.toString(weights) + " holds " + w
             + "; weights must be finite numbers >= 0, one per class in label order");
       }
       anyPositive |= w > 0;
     }
     if (!anyPositive) {
-      throw new IllegalArgumentException("--class-weights " + java.util.Arrays.toString(weights) + " are all zero, "
+      throw invalid("{classWeights} " + java.util.Arrays.toString(weights) + " are all zero, "
           + "so no example would count in the loss; give the classes positive weights");
     }
     return weights.clone();
@@ -132,7 +151,7 @@ public record TrainConfig(int epochs, int batchSize, float learningRate, Optimiz
     key.put("patience", Integer.toString(patience));
     key.put("warmup-epochs", Integer.toString(warmupEpochs));
     key.put("fine-tune-lr", Float.toString(fineTuneLr));
-    key.put("monitor", monitor);
+    key.put("monitor", monitor.id());
     key.put("no-cache", Boolean.toString(!featureCache));
     key.put("augmentation", augmentation == null || augmentation.isNone() ? "none" : augmentation.toString());
     key.put("bn-train", Boolean.toString(batchNormTraining));
@@ -166,7 +185,7 @@ public record TrainConfig(int epochs, int batchSize, float learningRate, Optimiz
     private int warmupEpochs = AUTO;
     private float fineTuneLr = 1e-5f;
     private long cacheMemory = Math.min(256L << 20, Runtime.getRuntime().maxMemory() / 4);
-    private String monitor = "val_accuracy";
+    private Monitor monitor = Monitor.VAL_ACCURACY;
     private boolean featureCache = true;
     private int topK = 3;
     private Augmentation augmentation;
@@ -266,8 +285,8 @@ public record TrainConfig(int epochs, int batchSize, float learningRate, Optimiz
       return this;
     }
 
-    /** {@code val_accuracy} (default) or {@code val_loss}. */
-    public Builder optMonitor(String metric) {
+    /** The metric that picks the best epoch and stops early: {@link Monitor#VAL_ACCURACY} (default) or loss. */
+    public Builder optMonitor(Monitor metric) {
       this.monitor = metric;
       return this;
     }

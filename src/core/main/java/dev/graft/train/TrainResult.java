@@ -20,11 +20,11 @@ public record TrainResult(List<EpochMetrics> history, int bestEpoch, boolean sto
     boolean featureCacheUsed, int skippedWhileTraining, List<String> devices, TrainPlan plan, int warmupEpochs) {
 
   /** The best validation score of the warm-up epochs (NaN without a warm-up or validation), by {@code monitor}. */
-  public double warmupBest(String monitor) {
+  public double warmupBest(Monitor monitor) {
     double best = Double.NaN;
     for (int i = 0; i < warmupEpochs; i++) {
       EpochMetrics m = history.get(i);
-      double score = monitor.equals("val_loss") ? -m.valLoss() : m.valAccuracy();
+      double score = monitor.score(m);
       if (Double.isNaN(best) || score > best) {
         best = score;
       }

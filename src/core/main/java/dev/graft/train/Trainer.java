@@ -263,7 +263,7 @@ public final class Trainer {
       EpochMetrics metrics = loop.run(stream, at, trained, feed, valStream, extra);
       extra = 0;
       progress.history.add(metrics);
-      double score = config.monitor().equals("val_loss") ? -metrics.valLoss() : metrics.valAccuracy();
+      double score = config.monitor().score(metrics);
       if (validated && (Double.isNaN(progress.best) || score > progress.best)) {
         progress.best = score;
         progress.bestEpoch = epoch + 1;

@@ -1,5 +1,6 @@
 package dev.graft.train;
 
+import dev.graft.graph.ReservedNames;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,7 +28,7 @@ import org.tensorflow.types.TInt32;
  */
 final class TrainingGraph {
 
-  static final String SCOPE = "graft_train";
+  static final String SCOPE = ReservedNames.TRAIN;
 
   final String labels;
   final String loss;

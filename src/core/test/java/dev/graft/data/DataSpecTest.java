@@ -1,6 +1,7 @@
 package dev.graft.data;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -36,6 +37,14 @@ class DataSpecTest {
   void rejectsBadSpecsNamingTheForms(String text) {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DataSpec.parse(text));
     assertTrue(e.getMessage().contains("expected"), e.getMessage());
+  }
+
+  @Test
+  void namedSetsCarryTheirSplit() {
+    assertEquals(FashionMnist.Split.TRAIN, DataSpec.parse("fashion-mnist").split());
+    assertEquals(FashionMnist.Split.TEST, DataSpec.parse("fashion-mnist:t10k").split());
+    assertEquals(FashionMnist.Split.TEST, DataSpec.parse("fashion-mnist-subset:TEST").split());
+    assertNull(DataSpec.parse("photos/").split());
   }
 
   @Test

@@ -98,6 +98,18 @@ class SavedModelWriterTest {
   }
 
   @Test
+  void refusesToWriteWithoutASignatureAndLeavesNothing() {
+    Path target = dir.resolve("unsigned");
+    try (Graph graph = new Graph(); Session session = new Session(graph)) {
+      buildScaleModel(graph);
+      var e = assertThrows(IllegalStateException.class, () -> SavedModelWriter.of(graph, session).write(target));
+      assertEquals("No signature added: call signature(key, def) before write()", e.getMessage());
+      assertThrows(IllegalStateException.class, () -> SavedModelWriter.of(graph, session).writeNextVersion(target));
+    }
+    assertFalse(Files.exists(target), "nothing written at " + target);
+  }
+
+  @Test
   void twoWritersOfOneFolderTakeTheNextFreeVersionAtTheRename() throws IOException {
     Path out = dir.resolve("serving");
     try (Graph graph = new Graph(); Session session = new Session(graph);

@@ -80,8 +80,8 @@ class TrainHeadTest {
       model.replaceHead(SPEC);
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> model.trainHead(rows, null,
           TrainConfig.builder().setEpochs(1).optFreeze(FreezePolicy.last(1)).build()));
-      assertEquals("Training on precomputed features trains the head alone; got --train last:1. Train on the images "
-          + "to fine-tune the backbone.", e.getMessage());
+      assertEquals("Training on precomputed features trains the head alone; got freeze last:1 "
+          + "(TrainConfig.Builder.optFreeze). Train on the images to fine-tune the backbone.", e.getMessage());
       rows.delete();
     }
   }

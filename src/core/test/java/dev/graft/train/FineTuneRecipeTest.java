@@ -69,7 +69,7 @@ class FineTuneRecipeTest {
           + steps * 3.2e-5 + ", got " + moved);
       assertArrayEquals(before[1], fineTuned[1], "batch norm stays in inference mode: moving statistics unchanged");
 
-      double warmupBest = result.warmupBest("val_accuracy");
+      double warmupBest = result.warmupBest(Monitor.VAL_ACCURACY);
       assertTrue(result.validation().accuracy() >= warmupBest,
           "final " + result.validation().accuracy() + " below the warm-up's best " + warmupBest + ": " + h);
       assertTrue(warmupBest > 0.8, "the pretrained features separate the classes: " + warmupBest);

@@ -115,15 +115,15 @@ class ResumeTest {
     LabeledData shifted = DataViews.relabeled(held, i -> (held.label(i) + 1) % 5);
     int[] bestEpoch = new int[2];
     TrainResult[] results = new TrainResult[2];
-    TrainConfig.Builder uninterrupted = config(dir.resolve("u-" + monitor), 6).optMonitor(monitor).optPatience(2);
+    TrainConfig.Builder uninterrupted = config(dir.resolve("u-" + monitor), 6).optMonitor(Monitor.parse(monitor)).optPatience(2);
     float[][] expected = trainAndRead(model, train, shifted, uninterrupted.build(), bestEpoch, 0, results);
     assertEquals(1, bestEpoch[0], "premise: epoch 1 is the best");
     assertTrue(results[0].stoppedEarly() && results[0].history().size() == 3, "premise: stopped after epoch 3");
     for (int interruptAt : new int[] {1, 3}) {
       Path checkpoint = dir.resolve("i" + interruptAt + "-" + monitor);
       assertThrows(IllegalStateException.class, () -> trainAndRead(model, train, shifted, config(checkpoint, 6)
-          .optMonitor(monitor).optPatience(2).addListener(crashAfter(interruptAt)).build(), bestEpoch, 1, results));
-      float[][] resumed = trainAndRead(model, train, shifted, config(checkpoint, 6).optMonitor(monitor).optPatience(2)
+          .optMonitor(Monitor.parse(monitor)).optPatience(2).addListener(crashAfter(interruptAt)).build(), bestEpoch, 1, results));
+      float[][] resumed = trainAndRead(model, train, shifted, config(checkpoint, 6).optMonitor(Monitor.parse(monitor)).optPatience(2)
           .optResume(true).build(), bestEpoch, 1, results);
       assertEquals(1, bestEpoch[1], "interrupted after epoch " + interruptAt);
       assertEquals(3, results[1].history().size(), "a run that stopped early does not train on when resumed");

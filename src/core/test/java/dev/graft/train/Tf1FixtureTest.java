@@ -37,7 +37,7 @@ class Tf1FixtureTest {
         DataOptions.builder().optClasses("5,6,7,8,9").build()), IntStream.range(0, 500).toArray());
     Path export;
     try (GraftModel model = Graft.load(source)) {
-      assertEquals("none", model.cut().activation());
+      assertEquals(dev.graft.graph.CutPoint.Activation.NONE, model.cut().activation());
       assertEquals(128, model.cut().featureSize());
       assertEquals(5, model.cut().numClasses());
       assertEquals(java.util.Set.of("dense_1/kernel", "dense_1/bias"), java.util.Set.copyOf(model.cut().oldHeadVariables()));

@@ -128,7 +128,7 @@ class TrainingLoopTest {
     try (GraftModel model = Graft.load(Path.of("savedmodels/fashion_cnn"), CutChoice.layer("flatten"))) {
       model.replaceHead(HeadSpec.builder().setNumClasses(5).build());
       TrainResult result = model.train(train, noisyVal, TrainConfig.builder().setEpochs(20).optPatience(1)
-          .optMonitor("val_loss").optLearningRate(1e-2f).build());
+          .optMonitor(Monitor.VAL_LOSS).optLearningRate(1e-2f).build());
       assertTrue(result.stoppedEarly(), "validation labels are noise: the loss stops improving");
       assertTrue(result.history().size() < 20);
       EpochMetrics best = result.history().get(result.bestEpoch() - 1);

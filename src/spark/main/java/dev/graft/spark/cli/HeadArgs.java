@@ -1,9 +1,12 @@
 package dev.graft.spark.cli;
 
 import dev.graft.cli.ConsoleProgress;
+import dev.graft.cli.SettingFlags;
+import dev.graft.error.SettingException;
 import dev.graft.head.HeadSpec;
 import dev.graft.spark.MllibHead;
 import dev.graft.train.LrSchedule;
+import dev.graft.train.Monitor;
 import dev.graft.train.OptimizerSpec;
 import dev.graft.train.TrainConfig;
 import java.io.PrintWriter;
@@ -48,14 +51,30 @@ final class HeadArgs {
   }
 
   HeadSpec spec(int classes) {
+    try {
+      return headSpec(classes);
+    } catch (SettingException e) {
+      throw new IllegalArgumentException(SettingFlags.message(e), e);
+    }
+  }
+
+  private HeadSpec headSpec(int classes) {
     return HeadSpec.builder().setNumClasses(classes).optHidden(hidden == null ? List.of() : hidden)
         .optDropout(dropout).build();
   }
 
   TrainConfig config(PrintWriter printer) {
+    try {
+      return trainConfig(printer);
+    } catch (SettingException e) {
+      throw new IllegalArgumentException(SettingFlags.message(e), e);
+    }
+  }
+
+  private TrainConfig trainConfig(PrintWriter printer) {
     return TrainConfig.builder().setEpochs(epochs).optBatchSize(batchSize).optLearningRate(lr)
         .optOptimizer(OptimizerSpec.parse(optimizer)).optSchedule(LrSchedule.parse(schedule))
-        .optLabelSmoothing(labelSmoothing).optSeed(seed).optPatience(patience).optMonitor(monitor)
+        .optLabelSmoothing(labelSmoothing).optSeed(seed).optPatience(patience).optMonitor(Monitor.parse(monitor))
         .addListener(new ConsoleProgress(printer, false)).build();
   }
 
