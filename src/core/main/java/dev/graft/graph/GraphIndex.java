@@ -26,23 +26,10 @@ public final class GraphIndex {
     for (NodeDef node : graph.getNodeList()) {
       for (String input : node.getInputList()) {
         if (!input.startsWith("^")) {
-          consumers.computeIfAbsent(nodeOf(input), k -> new ArrayList<>()).add(node);
+          consumers.computeIfAbsent(TensorRef.opOf(input), k -> new ArrayList<>()).add(node);
         }
       }
     }
-  }
-
-  /** The node name of a tensor reference ({@code a/b:1} or {@code ^a/b}). */
-  public static String nodeOf(String ref) {
-    String name = ref.startsWith("^") ? ref.substring(1) : ref;
-    int colon = name.indexOf(':');
-    return colon < 0 ? name : name.substring(0, colon);
-  }
-
-  /** The output index of a tensor reference. */
-  public static int indexOf(String ref) {
-    int colon = ref.indexOf(':');
-    return colon < 0 ? 0 : Integer.parseInt(ref.substring(colon + 1));
   }
 
   /** The node of this name, or null. */
@@ -69,7 +56,7 @@ public final class GraphIndex {
   public Set<String> ancestors(List<String> tensors) {
     Set<String> seen = new LinkedHashSet<>();
     Deque<String> pending = new ArrayDeque<>();
-    tensors.forEach(t -> pending.push(nodeOf(t)));
+    tensors.forEach(t -> pending.push(TensorRef.opOf(t)));
     while (!pending.isEmpty()) {
       String name = pending.pop();
       NodeDef node = nodes.get(name);
@@ -77,7 +64,7 @@ public final class GraphIndex {
         continue;
       }
       for (String input : node.getInputList()) {
-        pending.push(nodeOf(input));
+        pending.push(TensorRef.opOf(input));
       }
     }
     return seen;
@@ -90,7 +77,7 @@ public final class GraphIndex {
   public String skipIdentities(String tensor) {
     String current = tensor;
     while (true) {
-      NodeDef node = nodes.get(nodeOf(current));
+      NodeDef node = nodes.get(TensorRef.opOf(current));
       if (node == null || !(node.getOp().equals("Identity") || node.getOp().equals("Snapshot"))) {
         return current;
       }
@@ -100,11 +87,11 @@ public final class GraphIndex {
 
   /** The variable a tensor reads, through {@code ReadVariableOp} and identities; null if none. */
   public String variableRead(String tensor) {
-    NodeDef node = nodes.get(nodeOf(skipIdentities(tensor)));
+    NodeDef node = nodes.get(TensorRef.opOf(skipIdentities(tensor)));
     if (node == null || !node.getOp().equals("ReadVariableOp")) {
       return null;
     }
-    NodeDef handle = nodes.get(nodeOf(skipIdentities(dataInputs(node).get(0))));
+    NodeDef handle = nodes.get(TensorRef.opOf(skipIdentities(dataInputs(node).get(0))));
     return handle != null && handle.getOp().equals("VarHandleOp") ? handle.getName() : null;
   }
 }

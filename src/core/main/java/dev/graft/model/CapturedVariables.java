@@ -1,5 +1,6 @@
 package dev.graft.model;
 
+import dev.graft.graph.TensorRef;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.graft.error.GraftException;
 import dev.graft.graph.GraphIndex;
@@ -88,7 +89,7 @@ final class CapturedVariables {
       List<String> inputs = GraphIndex.dataInputs(call);
       List<Integer> bound = function.getBoundInputsList();
       for (int i = 0; i < bound.size() && bound.size() <= inputs.size(); i++) {
-        String input = GraphIndex.nodeOf(inputs.get(inputs.size() - bound.size() + i));
+        String input = TensorRef.opOf(inputs.get(inputs.size() - bound.size() + i));
         NodeDef variable = nodes.get(input);
         String key = variableKey(checkpoint, bound.get(i));
         if (variable != null && variable.getOp().equals("VarHandleOp") && key != null) {

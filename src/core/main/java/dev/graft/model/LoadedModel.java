@@ -1,5 +1,6 @@
 package dev.graft.model;
 
+import dev.graft.graph.TensorRef;
 import dev.graft.error.GraftException;
 import dev.graft.graph.internal.FunctionInliner;
 import dev.graft.graph.GraphIndex;
@@ -232,7 +233,7 @@ public final class LoadedModel implements AutoCloseable {
     Set<String> written = new LinkedHashSet<>();
     for (NodeDef node : flat.getNodeList()) {
       if (WRITE_OPS.contains(node.getOp()) && !init.contains(node.getName())) {
-        NodeDef target = index.node(GraphIndex.nodeOf(index.skipIdentities(GraphIndex.dataInputs(node).get(0))));
+        NodeDef target = index.node(TensorRef.opOf(index.skipIdentities(GraphIndex.dataInputs(node).get(0))));
         if (target != null && target.getOp().equals("VarHandleOp")) {
           written.add(target.getName());
         }

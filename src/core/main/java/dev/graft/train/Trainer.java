@@ -6,6 +6,7 @@ import dev.graft.data.LabeledData;
 import dev.graft.data.Preprocessing;
 import dev.graft.feature.Featurizer;
 import dev.graft.graph.Pooling;
+import dev.graft.graph.TensorRef;
 import dev.graft.graph.VariableSnapshot;
 import dev.graft.head.HeadBuilder;
 import java.util.ArrayList;
@@ -141,7 +142,7 @@ public final class Trainer {
     session.run(ops.initSlots);
     HeadBuilder.initialize(target.graph(), session, target.head(), config.seed(), target.io());
     TrainPlan plan = TrainPlan.of(config, train.size(), validation != null);
-    boolean cutAtInput = tensorName(target.features()).equals(tensorName(target.input()));
+    boolean cutAtInput = TensorRef.parse(target.features()).equals(TensorRef.parse(target.input()));
     boolean cacheable = config.featureCache() && config.augmentation() == null && !cutAtInput
         && FeatureCache.fits(train.size() + (validation == null ? 0 : validation.size()), target.featureSize());
     try (Progress progress = new Progress(); Cached cached = new Cached(train, validation)) {
@@ -276,10 +277,6 @@ public final class Trainer {
       config.listeners().forEach(l -> l.onEpochEnd(metrics));
     }
     return false;
-  }
-
-  private static String tensorName(String ref) {
-    return ref.contains(":") ? ref : ref + ":0";
   }
 
   private Set<String> allTrainable() {
