@@ -12,9 +12,11 @@ import dev.graft.export.ModelExporter;
 import dev.graft.graph.BatchNormTraining;
 import dev.graft.feature.CutSearch;
 import dev.graft.feature.Featurizer;
+import dev.graft.feature.ForwardPass;
 import dev.graft.graph.CutCandidates;
 import dev.graft.graph.CutPoint;
 import dev.graft.graph.GraphIndex;
+import dev.graft.graph.TensorRef;
 import dev.graft.head.HeadLocator;
 import dev.graft.graph.Pooling;
 import dev.graft.head.Head;
@@ -33,7 +35,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.tensorflow.Result;
 import org.tensorflow.proto.NodeDef;
 
 /**
@@ -429,19 +430,9 @@ public final class GraftModel implements AutoCloseable {
         : LabeledDatas.mapClassesByName(data, classNames);
     LabeledData scaled = LabeledDatas.preprocessed(matched, preprocessing);
     Metrics metrics = new Metrics(headSpec.numClasses(), topK);
-    try (var stream = dev.graft.data.BatchStream.builder().setData(scaled)
-            .setBatchSize(dev.graft.data.BatchStream.forwardBatchSize(scaled)).optShuffle(false).build();
-        var batches = stream.epoch(0)) {
-      while (batches.hasNext()) {
-        try (var batch = batches.next();
-            Result result = model.session().runner().feed(model.input().tensor(), batch.features())
-                .fetch(head.probabilities()).run()) {
-          float[] p = new float[batch.size() * headSpec.numClasses()];
-          result.get(0).asRawTensor().data().asFloats().read(p);
-          metrics.add(p, batch.labelArray(), batch.size());
-        }
-      }
-    }
+    new ForwardPass(model.session(), TensorRef.parse(model.input().tensor()).in(model.graph()),
+        TensorRef.parse(head.probabilities()).in(model.graph()), headSpec.numClasses())
+        .run(scaled, false, (p, batch) -> metrics.add(p, batch.labelArray(), batch.size()));
     return metrics;
   }
 
