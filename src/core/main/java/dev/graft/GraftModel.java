@@ -364,15 +364,9 @@ public final class GraftModel implements AutoCloseable {
    * ({@code ResourceGather}) reads it straight from the handle.
    */
   private List<String> gradientTargets(String v, Set<String> upstream) {
-    List<String> reads = new ArrayList<>();
     boolean gathered = false;
     for (NodeDef consumer : index.consumers(v)) {
-      if (!upstream.contains(consumer.getName())) {
-        continue;
-      }
-      if (consumer.getOp().equals("ReadVariableOp")) {
-        reads.add(consumer.getName() + ":0");
-      } else if (consumer.getOp().equals("ResourceGather")) {
+      if (upstream.contains(consumer.getName()) && consumer.getOp().equals("ResourceGather")) {
         long batchDims = consumer.getAttrMap().containsKey("batch_dims") ? consumer.getAttrMap().get("batch_dims").getI()
             : 0;
         if (batchDims != 0) {
@@ -384,7 +378,7 @@ public final class GraftModel implements AutoCloseable {
       }
     }
     // the handle's gradient sums what flows back through every read and lookup of it
-    return gathered ? List.of(v + ":0") : reads;
+    return gathered ? List.of(new TensorRef(v, 0).toString()) : index.readsOf(v, upstream::contains);
   }
 
   /**

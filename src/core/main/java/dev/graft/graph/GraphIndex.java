@@ -8,6 +8,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 import org.tensorflow.proto.GraphDef;
 import org.tensorflow.proto.NodeDef;
 
@@ -88,10 +89,25 @@ public final class GraphIndex {
   /** The variable a tensor reads, through {@code ReadVariableOp} and identities; null if none. */
   public String variableRead(String tensor) {
     NodeDef node = nodes.get(TensorRef.opOf(skipIdentities(tensor)));
-    if (node == null || !node.getOp().equals("ReadVariableOp")) {
+    if (node == null || !node.getOp().equals("ReadVariableOp") || dataInputs(node).isEmpty()) {
       return null;
     }
     NodeDef handle = nodes.get(TensorRef.opOf(skipIdentities(dataInputs(node).get(0))));
     return handle != null && handle.getOp().equals("VarHandleOp") ? handle.getName() : null;
+  }
+
+  /**
+   * The values read of {@code variable}: the outputs of the {@code ReadVariableOp}s that read its handle, in graph
+   * order, of those nodes {@code within} accepts (by name). Where a loss's gradient with respect to the variable is
+   * taken.
+   */
+  public List<String> readsOf(String variable, Predicate<String> within) {
+    List<String> reads = new ArrayList<>();
+    for (NodeDef consumer : consumers(variable)) {
+      if (consumer.getOp().equals("ReadVariableOp") && within.test(consumer.getName())) {
+        reads.add(new TensorRef(consumer.getName(), 0).toString());
+      }
+    }
+    return reads;
   }
 }
