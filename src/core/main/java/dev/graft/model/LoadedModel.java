@@ -197,7 +197,7 @@ public final class LoadedModel implements AutoCloseable {
     List<TString> paths = new ArrayList<>();
     try {
       for (Map.Entry<String, Path> asset : dir.assetFiles().entrySet()) {
-        if (target.operation(asset.getKey().replaceAll(":\\d+$", "")) != null) {
+        if (target.operation(TensorRef.parse(asset.getKey()).op()) != null) {
           TString file = TString.scalarOf(asset.getValue().toAbsolutePath().toString());
           paths.add(file);
           runner.feed(asset.getKey(), file);
