@@ -12,9 +12,11 @@ import dev.graft.export.ModelExporter;
 import dev.graft.graph.BatchNormTraining;
 import dev.graft.feature.CutSearch;
 import dev.graft.feature.Featurizer;
+import dev.graft.feature.ForwardPass;
 import dev.graft.graph.CutCandidates;
 import dev.graft.graph.CutPoint;
 import dev.graft.graph.GraphIndex;
+import dev.graft.graph.TensorRef;
 import dev.graft.head.HeadLocator;
 import dev.graft.graph.Pooling;
 import dev.graft.head.Head;
@@ -33,7 +35,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.tensorflow.Result;
 import org.tensorflow.proto.NodeDef;
 
 /**
@@ -368,15 +369,9 @@ public final class GraftModel implements AutoCloseable {
    * ({@code ResourceGather}) reads it straight from the handle.
    */
   private List<String> gradientTargets(String v, Set<String> upstream) {
-    List<String> reads = new ArrayList<>();
     boolean gathered = false;
     for (NodeDef consumer : index.consumers(v)) {
-      if (!upstream.contains(consumer.getName())) {
-        continue;
-      }
-      if (consumer.getOp().equals("ReadVariableOp")) {
-        reads.add(consumer.getName() + ":0");
-      } else if (consumer.getOp().equals("ResourceGather")) {
+      if (upstream.contains(consumer.getName()) && consumer.getOp().equals("ResourceGather")) {
         long batchDims = consumer.getAttrMap().containsKey("batch_dims") ? consumer.getAttrMap().get("batch_dims").getI()
             : 0;
         if (batchDims != 0) {
@@ -388,7 +383,7 @@ public final class GraftModel implements AutoCloseable {
       }
     }
     // the handle's gradient sums what flows back through every read and lookup of it
-    return gathered ? List.of(v + ":0") : reads;
+    return gathered ? List.of(new TensorRef(v, 0).toString()) : index.readsOf(v, upstream::contains);
   }
 
   /**
@@ -434,19 +429,9 @@ public final class GraftModel implements AutoCloseable {
         : LabeledDatas.mapClassesByName(data, classNames);
     LabeledData scaled = LabeledDatas.preprocessed(matched, preprocessing);
     Metrics metrics = new Metrics(headSpec.numClasses(), topK);
-    try (var stream = dev.graft.data.BatchStream.builder().setData(scaled)
-            .setBatchSize(dev.graft.data.BatchStream.forwardBatchSize(scaled)).optShuffle(false).build();
-        var batches = stream.epoch(0)) {
-      while (batches.hasNext()) {
-        try (var batch = batches.next();
-            Result result = model.session().runner().feed(model.input().tensor(), batch.features())
-                .fetch(head.probabilities()).run()) {
-          float[] p = new float[batch.size() * headSpec.numClasses()];
-          result.get(0).asRawTensor().data().asFloats().read(p);
-          metrics.add(p, batch.labelArray(), batch.size());
-        }
-      }
-    }
+    new ForwardPass(model.session(), TensorRef.parse(model.input().tensor()).in(model.graph()),
+        TensorRef.parse(head.probabilities()).in(model.graph()), headSpec.numClasses())
+        .run(scaled, false, (p, batch) -> metrics.add(p, batch.labelArray(), batch.size()));
     return metrics;
   }
 

@@ -2,12 +2,12 @@ package dev.graft.cli;
 
 import dev.graft.error.GraftException;
 import dev.graft.data.Batch;
-import dev.graft.data.BatchIterator;
-import dev.graft.data.BatchStream;
 import dev.graft.data.LabeledData;
 import dev.graft.data.LabeledDatas;
 import dev.graft.data.Preprocessing;
 import dev.graft.export.ExportMetadata;
+import dev.graft.feature.ForwardPass;
+import dev.graft.graph.TensorRef;
 import dev.graft.model.LoadedModel;
 import dev.graft.model.SavedModelDir;
 import dev.graft.model.SignatureInfo;
@@ -18,9 +18,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.BiConsumer;
-import org.tensorflow.Result;
 import org.tensorflow.SavedModelBundle;
-import org.tensorflow.Tensor;
 import org.tensorflow.exceptions.TensorFlowException;
 
 /** A Graft export loaded for inference through TensorFlow's own SavedModel loader. */
@@ -81,26 +79,11 @@ final class ExportedModel implements AutoCloseable {
    */
   void predict(LabeledData data, boolean skipBad, BiConsumer<float[], Batch> onBatch) {
     LabeledData scaled = LabeledDatas.preprocessed(data, preprocessing);
-    try (BatchStream stream = BatchStream.builder().setData(scaled).setBatchSize(BatchStream.forwardBatchSize(scaled)).optShuffle(false)
-            .optSkipBad(skipBad).build();
-        BatchIterator batches = stream.epoch(0)) {
-      while (batches.hasNext()) {
-        try (Batch batch = batches.next();
-            Result result = bundle.session().runner().feed(input.tensor(), batch.features())
-                .fetch(probabilities.tensor()).run()) {
-          Tensor p = result.get(0);
-          long[] dims = p.shape().asArray();
-          if (dims.length != 2 || dims[0] != batch.size() || dims[1] != labels.size()) {
-            throw new GraftException("The model answered probabilities of shape " + Arrays.toString(dims) + " for "
-                + batch.size() + " examples, but its labels.txt lists " + labels.size() + " classes; the export's "
-                + "labels.txt does not belong to it.");
-          }
-          float[] values = new float[batch.size() * labels.size()];
-          p.asRawTensor().data().asFloats().read(values);
-          onBatch.accept(values, batch);
-        }
-      }
-    }
+    new ForwardPass(bundle.session(), TensorRef.parse(input.tensor()).in(bundle.graph()),
+        TensorRef.parse(probabilities.tensor()).in(bundle.graph()), labels.size())
+        .whenMisshapen("Its labels.txt lists " + labels.size() + " classes; the export's labels.txt does not belong "
+            + "to it.")
+        .run(scaled, skipBad, onBatch::accept);
   }
 
   @Override

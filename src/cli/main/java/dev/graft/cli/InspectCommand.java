@@ -1,5 +1,6 @@
 package dev.graft.cli;
 
+import dev.graft.graph.TensorRef;
 import dev.graft.head.CutChoice;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -189,8 +190,8 @@ final class InspectCommand implements Callable<Integer> {
     if (tensor == null) {
       return "?";
     }
-    var op = loaded.graph().operation(GraphIndex.nodeOf(tensor));
-    return op == null ? "?" : op.output(GraphIndex.indexOf(tensor)).shape().toString().replace(" ", "");
+    var op = loaded.graph().operation(TensorRef.opOf(tensor));
+    return op == null ? "?" : op.output(TensorRef.parse(tensor).index()).shape().toString().replace(" ", "");
   }
 
   private static void printCandidates(PrintWriter out, List<Map<String, Object>> rows, String pooling) {

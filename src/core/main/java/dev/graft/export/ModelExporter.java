@@ -1,5 +1,6 @@
 package dev.graft.export;
 
+import dev.graft.graph.TensorRef;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.google.common.hash.Hashing;
@@ -147,7 +148,7 @@ public final class ModelExporter {
   private void addAssetFiles(SavedModelWriter writer, Graph graph) {
     Path assets = source.model().dir().path().resolve("assets");
     for (Map.Entry<String, Path> asset : source.model().dir().assetFiles().entrySet()) {
-      if (graph.operation(GraphIndex.nodeOf(asset.getKey())) == null) {
+      if (graph.operation(TensorRef.opOf(asset.getKey())) == null) {
         continue;
       }
       String filename = assets.relativize(asset.getValue()).toString();
@@ -215,7 +216,7 @@ public final class ModelExporter {
     for (NodeDef node : graph.getNodeList()) {
       NodeDef.Builder copy = node.toBuilder().clearInput();
       for (String ref : node.getInputList()) {
-        boolean readsInput = !ref.startsWith("^") && GraphIndex.nodeOf(ref).equals(in) && GraphIndex.indexOf(ref) == 0;
+        boolean readsInput = !ref.startsWith("^") && TensorRef.parse(ref).equals(new TensorRef(in, 0));
         copy.addInput(readsInput ? scaled + ":0" : ref);
       }
       out.addNode(copy);

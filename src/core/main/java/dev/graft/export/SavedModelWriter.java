@@ -2,6 +2,7 @@ package dev.graft.export;
 
 import dev.graft.graph.ReservedNames;
 import dev.graft.graph.SaveRestoreOps;
+import dev.graft.graph.TensorRef;
 import dev.graft.io.AtomicFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -308,7 +309,7 @@ public final class SavedModelWriter {
     Files.createDirectories(prefix.getParent());
     try (TString file = TString.scalarOf(prefix.toString())) {
       session.runner().feed(saver.getFilenameTensorName(), file)
-          .addTarget(saver.getSaveTensorName().replace(":0", "")).run();
+          .addTarget(TensorRef.parse(saver.getSaveTensorName()).op()).run();
     }
   }
 

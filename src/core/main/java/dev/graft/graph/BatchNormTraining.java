@@ -79,8 +79,8 @@ public record BatchNormTraining(GraphDef graph, String trainingFlag, Map<String,
     for (NodeDef node : flat.getNodeList()) {
       NodeDef.Builder copy = node.toBuilder().clearInput();
       for (String input : node.getInputList()) {
-        String source = GraphIndex.nodeOf(input);
-        boolean firstOutput = !input.startsWith("^") && GraphIndex.indexOf(input) == 0;
+        String source = TensorRef.opOf(input);
+        boolean firstOutput = !input.startsWith("^") && TensorRef.parse(input).index() == 0;
         copy.addInput(firstOutput && rewired.containsKey(source) ? rewired.get(source) + ":0" : input);
       }
       out.addNode(copy);

@@ -57,7 +57,7 @@ public final class CutCandidates {
     List<Candidate> all = new ArrayList<>();
     for (LayerMap.Layer layer : layers.layers()) {
       Role role = layer.equals(cutLayer) ? Role.CUT
-          : beforeCut.contains(GraphIndex.nodeOf(layer.output())) ? Role.BACKBONE : Role.OLD_HEAD;
+          : beforeCut.contains(TensorRef.opOf(layer.output())) ? Role.BACKBONE : Role.OLD_HEAD;
       all.add(candidate(layer, graph, cut.pooling(), role));
     }
     return all;
@@ -74,7 +74,7 @@ public final class CutCandidates {
     List<LayerMap.Layer> all = layers.layers();
     for (int i = all.size() - 1; i >= 0 && found.size() < max; i--) {
       LayerMap.Layer layer = all.get(i);
-      if (!upstream.contains(GraphIndex.nodeOf(layer.output())) || onlyActivated(layer, layers, index, graph)) {
+      if (!upstream.contains(TensorRef.opOf(layer.output())) || onlyActivated(layer, layers, index, graph)) {
         continue;
       }
       Candidate c = candidate(layer, graph, cut.pooling(), Role.BACKBONE);
@@ -101,7 +101,7 @@ public final class CutCandidates {
 
   /** Whether every reader of the layer's output is one next layer that only normalizes or activates it. */
   private static boolean onlyActivated(LayerMap.Layer layer, LayerMap layers, GraphIndex index, Graph graph) {
-    String node = GraphIndex.nodeOf(layer.output());
+    String node = TensorRef.opOf(layer.output());
     LayerMap.Layer next = null;
     for (NodeDef consumer : index.consumers(node)) {
       LayerMap.Layer reader = owner(layers, consumer.getName());

@@ -8,6 +8,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 import org.tensorflow.proto.GraphDef;
 import org.tensorflow.proto.NodeDef;
 
@@ -26,23 +27,10 @@ public final class GraphIndex {
     for (NodeDef node : graph.getNodeList()) {
       for (String input : node.getInputList()) {
         if (!input.startsWith("^")) {
-          consumers.computeIfAbsent(nodeOf(input), k -> new ArrayList<>()).add(node);
+          consumers.computeIfAbsent(TensorRef.opOf(input), k -> new ArrayList<>()).add(node);
         }
       }
     }
-  }
-
-  /** The node name of a tensor reference ({@code a/b:1} or {@code ^a/b}). */
-  public static String nodeOf(String ref) {
-    String name = ref.startsWith("^") ? ref.substring(1) : ref;
-    int colon = name.indexOf(':');
-    return colon < 0 ? name : name.substring(0, colon);
-  }
-
-  /** The output index of a tensor reference. */
-  public static int indexOf(String ref) {
-    int colon = ref.indexOf(':');
-    return colon < 0 ? 0 : Integer.parseInt(ref.substring(colon + 1));
   }
 
   /** The node of this name, or null. */
@@ -69,7 +57,7 @@ public final class GraphIndex {
   public Set<String> ancestors(List<String> tensors) {
     Set<String> seen = new LinkedHashSet<>();
     Deque<String> pending = new ArrayDeque<>();
-    tensors.forEach(t -> pending.push(nodeOf(t)));
+    tensors.forEach(t -> pending.push(TensorRef.opOf(t)));
     while (!pending.isEmpty()) {
       String name = pending.pop();
       NodeDef node = nodes.get(name);
@@ -77,7 +65,7 @@ public final class GraphIndex {
         continue;
       }
       for (String input : node.getInputList()) {
-        pending.push(nodeOf(input));
+        pending.push(TensorRef.opOf(input));
       }
     }
     return seen;
@@ -90,7 +78,7 @@ public final class GraphIndex {
   public String skipIdentities(String tensor) {
     String current = tensor;
     while (true) {
-      NodeDef node = nodes.get(nodeOf(current));
+      NodeDef node = nodes.get(TensorRef.opOf(current));
       if (node == null || !(node.getOp().equals("Identity") || node.getOp().equals("Snapshot"))) {
         return current;
       }
@@ -100,11 +88,26 @@ public final class GraphIndex {
 
   /** The variable a tensor reads, through {@code ReadVariableOp} and identities; null if none. */
   public String variableRead(String tensor) {
-    NodeDef node = nodes.get(nodeOf(skipIdentities(tensor)));
-    if (node == null || !node.getOp().equals("ReadVariableOp")) {
+    NodeDef node = nodes.get(TensorRef.opOf(skipIdentities(tensor)));
+    if (node == null || !node.getOp().equals("ReadVariableOp") || dataInputs(node).isEmpty()) {
       return null;
     }
-    NodeDef handle = nodes.get(nodeOf(skipIdentities(dataInputs(node).get(0))));
+    NodeDef handle = nodes.get(TensorRef.opOf(skipIdentities(dataInputs(node).get(0))));
     return handle != null && handle.getOp().equals("VarHandleOp") ? handle.getName() : null;
+  }
+
+  /**
+   * The values read of {@code variable}: the outputs of the {@code ReadVariableOp}s that read its handle, in graph
+   * order, of those nodes {@code within} accepts (by name). Where a loss's gradient with respect to the variable is
+   * taken.
+   */
+  public List<String> readsOf(String variable, Predicate<String> within) {
+    List<String> reads = new ArrayList<>();
+    for (NodeDef consumer : consumers(variable)) {
+      if (consumer.getOp().equals("ReadVariableOp") && within.test(consumer.getName())) {
+        reads.add(new TensorRef(consumer.getName(), 0).toString());
+      }
+    }
+    return reads;
   }
 }

@@ -117,7 +117,7 @@ public final class LayerMap {
           : !suffix.isEmpty() && leafScope.endsWith(suffix) ? leafScope.substring(0, leafScope.length() - suffix.length())
           : leafScope;
       found.add(new Layer(name, e.getKey(), out, anchoredScopes.containsKey(e.getKey())));
-      outputAt.put(e.getKey(), position.get(GraphIndex.nodeOf(out)));
+      outputAt.put(e.getKey(), position.get(TensorRef.opOf(out)));
     }
     found.sort((a, b) -> Integer.compare(outputAt.get(a.scope()), outputAt.get(b.scope())));
     return new LayerMap(found, index);
@@ -158,7 +158,7 @@ public final class LayerMap {
 
   private String canonical(String tensor) {
     String t = index.skipIdentities(tensor);
-    return t.contains(":") ? t : t + ":0";
+    return TensorRef.canonical(t);
   }
 
   /** For a {@code ReadVariableOp} of a layer's variable, the layer's own name (last path segment); else null. */
@@ -166,7 +166,7 @@ public final class LayerMap {
     if (!read.getOp().equals("ReadVariableOp") || GraphIndex.dataInputs(read).isEmpty()) {
       return null;
     }
-    NodeDef handle = index.node(GraphIndex.nodeOf(index.skipIdentities(GraphIndex.dataInputs(read).get(0))));
+    NodeDef handle = index.node(TensorRef.opOf(index.skipIdentities(GraphIndex.dataInputs(read).get(0))));
     if (handle == null || !handle.getOp().equals("VarHandleOp")) {
       return null;
     }
@@ -205,8 +205,8 @@ public final class LayerMap {
           continue;
         }
         for (String in : GraphIndex.dataInputs(consumer)) {
-          if (GraphIndex.nodeOf(in).equals(name)) {
-            last = in.contains(":") ? in : in + ":0";
+          if (TensorRef.opOf(in).equals(name)) {
+            last = TensorRef.canonical(in);
           }
         }
       }
@@ -217,16 +217,16 @@ public final class LayerMap {
   /** The nodes that depend on {@code input} and that {@code output} depends on, through data edges. */
   private static Set<String> dataPath(GraphIndex index, String input, String output) {
     Set<String> upstream = new HashSet<>();
-    Deque<String> pending = new ArrayDeque<>(List.of(GraphIndex.nodeOf(output)));
+    Deque<String> pending = new ArrayDeque<>(List.of(TensorRef.opOf(output)));
     while (!pending.isEmpty()) {
       String name = pending.pop();
       NodeDef node = index.node(name);
       if (node != null && upstream.add(name)) {
-        GraphIndex.dataInputs(node).forEach(i -> pending.push(GraphIndex.nodeOf(i)));
+        GraphIndex.dataInputs(node).forEach(i -> pending.push(TensorRef.opOf(i)));
       }
     }
     Set<String> path = new HashSet<>();
-    pending.push(GraphIndex.nodeOf(input));
+    pending.push(TensorRef.opOf(input));
     while (!pending.isEmpty()) {
       String name = pending.pop();
       if (upstream.contains(name) && path.add(name)) {
@@ -248,7 +248,7 @@ public final class LayerMap {
     for (String name : path) {
       int n = 0;
       for (String in : GraphIndex.dataInputs(index.node(name))) {
-        if (path.contains(GraphIndex.nodeOf(in))) {
+        if (path.contains(TensorRef.opOf(in))) {
           n++;
         }
       }
@@ -267,7 +267,7 @@ public final class LayerMap {
         }
         NodeDef consumer = index.node(c);
         for (String in : GraphIndex.dataInputs(consumer)) {
-          if (GraphIndex.nodeOf(in).equals(name) && waiting.merge(c, -1, Integer::sum) == 0) {
+          if (TensorRef.opOf(in).equals(name) && waiting.merge(c, -1, Integer::sum) == 0) {
             ready.add(c);
           }
         }

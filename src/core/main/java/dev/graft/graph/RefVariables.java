@@ -47,7 +47,7 @@ public final class RefVariables {
       OpDef def = registry.has(node.getOp()) ? registry.op(node.getOp()) : null;
       for (int i = 0; i < node.getInputCount(); i++) {
         String input = node.getInput(i);
-        String source = input.startsWith("^") ? null : input.split(":")[0];
+        String source = input.startsWith("^") ? null : TensorRef.opOf(input);
         if (source != null && refVariables.containsKey(source)) {
           if (def != null && takesRef(def, i)) {
             throw new IllegalArgumentException("Node '" + node.getName() + "' (" + node.getOp()

@@ -1,5 +1,6 @@
 package dev.graft.head;
 
+import dev.graft.graph.TensorRef;
 import dev.graft.graph.GraphIndex;
 import dev.graft.graph.LayerMap;
 import java.util.List;
@@ -25,13 +26,13 @@ record ClassifierLayer(String input, NodeDef node, long numClasses, String kerne
 
   /** The classifier whose output (optionally plus a bias, then reshaped) is {@code logits}; null when none is. */
   static ClassifierLayer behind(GraphIndex index, Graph graph, String logits) {
-    NodeDef node = index.node(GraphIndex.nodeOf(skipShapeOps(index, logits)));
+    NodeDef node = index.node(TensorRef.opOf(skipShapeOps(index, logits)));
     if (node == null) {
       return null;
     }
     if (ADD_OPS.contains(node.getOp())) {
       for (String input : GraphIndex.dataInputs(node)) {
-        NodeDef candidate = index.node(GraphIndex.nodeOf(index.skipIdentities(input)));
+        NodeDef candidate = index.node(TensorRef.opOf(index.skipIdentities(input)));
         if (candidate != null && (candidate.getOp().equals("MatMul") || candidate.getOp().equals("Conv2D"))) {
           node = candidate;
           break;
@@ -48,7 +49,7 @@ record ClassifierLayer(String input, NodeDef node, long numClasses, String kerne
     }
     long[] shape = index.node(kernel).getAttrMap().get("shape").getShape().getDimList().stream()
         .mapToLong(d -> d.getSize()).toArray();
-    String features = tensor(inputs.get(0));
+    String features = TensorRef.canonical(inputs.get(0));
     if (node.getOp().equals("MatMul")) {
       if (attr(node, "transpose_a") || shape.length != 2) {
         return null;
@@ -95,7 +96,7 @@ record ClassifierLayer(String input, NodeDef node, long numClasses, String kerne
       NodeDef n = index.node(name);
       if (name.startsWith(layer.scope() + "/") && n.getOp().equals("MatMul")
           && index.variableRead(GraphIndex.dataInputs(n).get(1)) != null) {
-        return tensor(GraphIndex.dataInputs(n).get(0));
+        return TensorRef.canonical(GraphIndex.dataInputs(n).get(0));
       }
     }
     return null;
@@ -113,7 +114,7 @@ record ClassifierLayer(String input, NodeDef node, long numClasses, String kerne
   private static String skipShapeOps(GraphIndex index, String tensor) {
     String current = tensor;
     while (true) {
-      NodeDef n = index.node(GraphIndex.nodeOf(current));
+      NodeDef n = index.node(TensorRef.opOf(current));
       if (n == null || !SHAPE_OPS.contains(n.getOp())) {
         return current;
       }
@@ -123,9 +124,5 @@ record ClassifierLayer(String input, NodeDef node, long numClasses, String kerne
 
   private static boolean attr(NodeDef node, String name) {
     return node.getAttrMap().containsKey(name) && node.getAttrMap().get(name).getB();
-  }
-
-  private static String tensor(String ref) {
-    return ref.contains(":") ? ref : ref + ":0";
   }
 }

@@ -1,5 +1,6 @@
 package dev.graft.head;
 
+import dev.graft.graph.TensorRef;
 import dev.graft.graph.GraphIndex;
 import dev.graft.graph.CutPoint;
 import dev.graft.graph.LayerMap;
@@ -114,7 +115,7 @@ public final class HeadLocator {
   private CutPoint locate(CutChoice override) {
     TensorSpec output = classifierOutput();
     String produced = index.skipIdentities(output.tensor());
-    NodeDef producer = index.node(GraphIndex.nodeOf(produced));
+    NodeDef producer = index.node(TensorRef.opOf(produced));
     CutPoint.Activation activation = CutPoint.Activation.ofOp(producer.getOp());
     String logits = activation == CutPoint.Activation.NONE ? produced : GraphIndex.dataInputs(producer).get(0);
     ClassifierLayer classifier = ClassifierLayer.behind(index, graph, logits);
@@ -125,7 +126,7 @@ public final class HeadLocator {
       return cutAt(layerOutput(override.cutLayer()), output, null, activation, classifier);
     }
     if (classifier == null) {
-      NodeDef logitsNode = index.node(GraphIndex.nodeOf(index.skipIdentities(logits)));
+      NodeDef logitsNode = index.node(TensorRef.opOf(index.skipIdentities(logits)));
       throw new GraftException("No classifier layer (dense, or 1x1 convolution over pooled features) found behind "
           + "output '" + output.key() + "' of signature '" + signature.key() + "': its logits come from op '"
           + logitsNode.getName() + "' (" + logitsNode.getOp() + "). Pass --cut-layer <name> or --cut-at "
@@ -157,13 +158,14 @@ public final class HeadLocator {
   }
 
   private int graphRank(String tensor) {
-    GraphOperation op = graph.operation(GraphIndex.nodeOf(tensor));
-    return op == null ? -1 : op.output(GraphIndex.indexOf(tensor)).shape().numDimensions();
+    TensorRef ref = TensorRef.parse(tensor);
+    GraphOperation op = graph.operation(ref.op());
+    return op == null ? -1 : op.output(ref.index()).shape().numDimensions();
   }
 
   private CutPoint cutAt(String features, TensorSpec output, String logits, CutPoint.Activation activation,
       ClassifierLayer classifier) {
-    Shape shape = graph.operation(GraphIndex.nodeOf(features)).output(GraphIndex.indexOf(features)).shape();
+    Shape shape = TensorRef.parse(features).in(graph).shape();
     long size;
     try {
       size = pooling.featureSize(shape);
@@ -176,17 +178,23 @@ public final class HeadLocator {
   }
 
   private String resolveCutAt(String cutAt) {
-    String name = GraphIndex.nodeOf(cutAt);
+    TensorRef ref;
+    try {
+      ref = TensorRef.parse(cutAt);
+    } catch (IllegalArgumentException e) {
+      throw new GraftException("--cut-at: " + e.getMessage() + ". Candidates: " + candidates() + ".", e);
+    }
+    String name = ref.op();
     GraphOperation op = graph.operation(name);
     if (op == null || index.node(name) == null) {
       throw new GraftException("--cut-at names op '" + name + "', which the flattened graph lacks. Candidates: "
           + candidates() + " (see 'graft inspect' for every layer).");
     }
-    int output = GraphIndex.indexOf(cutAt);
+    int output = ref.index();
     if (output >= op.numOutputs()) {
       throw new GraftException("--cut-at " + cutAt + ": op '" + name + "' has " + op.numOutputs() + " outputs");
     }
-    return name + ":" + output;
+    return ref.toString();
   }
 
   private String layerOutput(String layer) {
@@ -214,8 +222,8 @@ public final class HeadLocator {
       for (NodeDef consumer : index.consumers(name)) {
         if (!inLayer(consumer.getName(), layer) && !ReservedNames.isReserved(consumer.getName())) {
           for (String input : GraphIndex.dataInputs(consumer)) {
-            if (GraphIndex.nodeOf(input).equals(name) && !index.node(name).getOp().equals("VarHandleOp")) {
-              last = input.contains(":") ? input : input + ":0";
+            if (TensorRef.opOf(input).equals(name) && !index.node(name).getOp().equals("VarHandleOp")) {
+              last = TensorRef.canonical(input);
             }
           }
         }

@@ -1,18 +1,13 @@
 package dev.graft.model;
 
-import com.google.protobuf.InvalidProtocolBufferException;
-import dev.graft.error.GraftException;
+import dev.graft.graph.TensorRef;
 import dev.graft.graph.GraphIndex;
-import dev.graft.graph.VariableIo;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.tensorflow.Graph;
 import org.tensorflow.GraphOperation;
-import org.tensorflow.Result;
-import org.tensorflow.Session;
 import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.MetaGraphDef;
 import org.tensorflow.proto.NodeDef;
@@ -22,8 +17,8 @@ import org.tensorflow.proto.TrackableObjectGraphOuterClass.TrackableObjectGraph.
 import org.tensorflow.types.TString;
 
 /**
- * Restores the variables that a TF2 SavedModel's functions capture when TensorFlow's SavedModel loader
- * left them without a value, pairing them with checkpoint entries through the object graph.
+ * Pairs the variables that a TF2 SavedModel's functions capture with their checkpoint entries through the object
+ * graph, for {@link CheckpointVariables}.
  *
  * <p>{@code tf.saved_model.save} of a Keras 3 model writes a graph whose restore op fills copies of the
  * variables ({@code Variable}, {@code Variable_1}...) while the serving function reads the originals:
@@ -35,38 +30,9 @@ import org.tensorflow.types.TString;
  */
 final class CapturedVariables {
 
-  private static final String OBJECT_GRAPH_KEY = "_CHECKPOINTABLE_OBJECT_GRAPH";
   private static final String VARIABLE_VALUE = "VARIABLE_VALUE";
 
   private CapturedVariables() {}
-
-  /**
-   * Reads the values of {@code names} (variables of the SavedModel's graph, by node name) from its
-   * checkpoint by their object-graph keys and assigns them through {@code io}.
-   *
-   * @throws GraftException when the SavedModel has no object graph, or names no checkpoint entry for one of them
-   */
-  static void restore(SavedModelDir dir, List<String> names, Map<String, DataType> dtypes, Session session,
-      VariableIo io) {
-    Path prefix = dir.path().resolve("variables").resolve("variables");
-    Map<String, String> keys = checkpointKeys(dir.metaGraph(), readObjectGraph(prefix, names));
-    List<String> missing = names.stream().filter(n -> !keys.containsKey(n)).toList();
-    if (!missing.isEmpty()) {
-      throw new GraftException(unsetMessage(missing, "its object graph pairs no checkpoint entry with them"));
-    }
-    List<String> entries = names.stream().map(keys::get).toList();
-    List<DataType> types = names.stream().map(dtypes::get).toList();
-    try (Graph graph = new Graph(); Session reader = new Session(graph)) {
-      GraphOperation restore = restoreOp(graph, prefix, entries, types);
-      Session.Runner runner = reader.runner();
-      for (int i = 0; i < names.size(); i++) {
-        runner.fetch(restore.output(i));
-      }
-      try (Result values = runner.run()) {
-        io.assign(session, names, values::get);
-      }
-    }
-  }
 
   /**
    * Checkpoint keys of the variables that top-level function calls capture, by the name of their
@@ -88,7 +54,7 @@ final class CapturedVariables {
       List<String> inputs = GraphIndex.dataInputs(call);
       List<Integer> bound = function.getBoundInputsList();
       for (int i = 0; i < bound.size() && bound.size() <= inputs.size(); i++) {
-        String input = GraphIndex.nodeOf(inputs.get(inputs.size() - bound.size() + i));
+        String input = TensorRef.opOf(inputs.get(inputs.size() - bound.size() + i));
         NodeDef variable = nodes.get(input);
         String key = variableKey(checkpoint, bound.get(i));
         if (variable != null && variable.getOp().equals("VarHandleOp") && key != null) {
@@ -111,19 +77,8 @@ final class CapturedVariables {
     return null;
   }
 
-  private static TrackableObjectGraph readObjectGraph(Path prefix, List<String> names) {
-    try (Graph graph = new Graph(); Session reader = new Session(graph)) {
-      GraphOperation restore = restoreOp(graph, prefix, List.of(OBJECT_GRAPH_KEY), List.of(DataType.DT_STRING));
-      try (Result result = reader.runner().fetch(restore.output(0)).run()) {
-        return TrackableObjectGraph.parseFrom(((TString) result.get(0)).asBytes().getObject());
-      }
-    } catch (InvalidProtocolBufferException | org.tensorflow.exceptions.TensorFlowException e) {
-      throw new GraftException(unsetMessage(names, "its checkpoint " + prefix + " holds no readable object graph ("
-          + e.getMessage().lines().findFirst().orElse("") + ")"), e);
-    }
-  }
-
-  private static GraphOperation restoreOp(Graph graph, Path prefix, List<String> entries, List<DataType> types) {
+  /** A {@code RestoreV2} of {@code entries} from the checkpoint at {@code prefix}, one output per entry. */
+  static GraphOperation restoreOp(Graph graph, Path prefix, List<String> entries, List<DataType> types) {
     List<String> slices = entries.stream().map(e -> "").toList();
     return graph.opBuilder("RestoreV2", "restore", graph.baseScope())
         .addInput(stringConst(graph, "prefix", List.of(prefix.toString()), true).output(0))
@@ -137,17 +92,5 @@ final class CapturedVariables {
       return graph.opBuilder("Const", name, graph.baseScope())
           .setAttr("dtype", DataType.DT_STRING).setAttr("value", tensor).build();
     }
-  }
-
-  /** The message for variables that TensorFlow's loader left unset and that this class cannot restore either. */
-  static String unsetMessage(List<String> names, String why) {
-    List<String> shown = names.size() > 5 ? new ArrayList<>(names.subList(0, 5)) : new ArrayList<>(names);
-    if (names.size() > 5) {
-      shown.add("... " + (names.size() - 5) + " more");
-    }
-    return "TensorFlow's SavedModel loader (the one TensorFlow Serving uses) left " + names.size()
-        + " variable(s) of the model without a value " + shown + ": the model's restore op does not set the "
-        + "variables its functions read, and " + why + ". Re-export the model with Keras's model.export(path) "
-        + "(Keras 3) or model.save(path, save_format='tf') (tf-keras), which write a graph TensorFlow Serving loads.";
   }
 }

@@ -1,5 +1,6 @@
 package dev.graft.model;
 
+import dev.graft.graph.TensorRef;
 import dev.graft.error.GraftException;
 import dev.graft.graph.ReservedNames;
 import dev.graft.graph.internal.FunctionInliner;
@@ -9,7 +10,6 @@ import dev.graft.graph.VariableIo;
 import dev.graft.graph.VariableSnapshot;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -18,9 +18,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tensorflow.Graph;
-import org.tensorflow.GraphOperation;
-import org.tensorflow.Result;
-import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Session;
 import org.tensorflow.exceptions.TensorFlowException;
 import org.tensorflow.proto.ConfigProto;
@@ -29,7 +26,6 @@ import org.tensorflow.proto.GPUOptions;
 import org.tensorflow.proto.GraphDef;
 import org.tensorflow.proto.NodeDef;
 import org.tensorflow.proto.TensorShapeProto;
-import org.tensorflow.types.TBool;
 import org.tensorflow.types.TString;
 
 /**
@@ -175,7 +171,7 @@ public final class LoadedModel implements AutoCloseable {
       session = new Session(graph, options.sessionConfig());
       LoadedModel model = new LoadedModel(dir, signature, flat, variables, graph, session, options.sessionConfig(),
           initOp, written);
-      model.restoreFrom(path, options.tag());
+      model.restoreFrom();
       model.runInitOp(graph, session);
       return model;
     } catch (RuntimeException e) {
@@ -199,7 +195,7 @@ public final class LoadedModel implements AutoCloseable {
     List<TString> paths = new ArrayList<>();
     try {
       for (Map.Entry<String, Path> asset : dir.assetFiles().entrySet()) {
-        if (target.operation(asset.getKey().replaceAll(":\\d+$", "")) != null) {
+        if (target.operation(TensorRef.parse(asset.getKey()).op()) != null) {
           TString file = TString.scalarOf(asset.getValue().toAbsolutePath().toString());
           paths.add(file);
           runner.feed(asset.getKey(), file);
@@ -209,8 +205,11 @@ public final class LoadedModel implements AutoCloseable {
     } catch (TensorFlowException e) {
       throw new GraftException("The model's init op '" + initOp + "' (it fills lookup tables such as a "
           + "TextVectorization vocabulary) failed in the flattened graph: "
-          + String.valueOf(e.getMessage()).lines().findFirst().orElse("") + ". Check that the asset files "
-          + dir.assetFiles().values() + " exist, or export the model with its vocabulary as constants.", e);
+          + String.valueOf(e.getMessage()).lines().findFirst().orElse("") + ". "
+          + (dir.assetFiles().isEmpty() ? "The model records no asset files, so it reads a path of the machine that "
+              + "exported it: export the model with its vocabulary as constants, or as an asset (tf.saved_model.Asset)."
+              : "Check that the asset files " + dir.assetFiles().values() + " exist, or export the model with its "
+              + "vocabulary as constants."), e);
     } finally {
       paths.forEach(TString::close);
     }
@@ -225,12 +224,21 @@ public final class LoadedModel implements AutoCloseable {
   }
 
   private static List<String> writtenByForwardPass(GraphDef flat, String initOp) {
+    return written(flat, initOp, false);
+  }
+
+  /** The variables that the model's init op writes (the asset path a vocabulary table reads, say), in graph order. */
+  private static List<String> writtenByInitOp(GraphDef flat, String initOp) {
+    return initOp == null ? List.of() : written(flat, initOp, true);
+  }
+
+  private static List<String> written(GraphDef flat, String initOp, boolean byInit) {
     GraphIndex index = new GraphIndex(flat);
     Set<String> init = initOp == null ? Set.of() : index.ancestors(List.of(initOp));
     Set<String> written = new LinkedHashSet<>();
     for (NodeDef node : flat.getNodeList()) {
-      if (WRITE_OPS.contains(node.getOp()) && !init.contains(node.getName())) {
-        NodeDef target = index.node(GraphIndex.nodeOf(index.skipIdentities(GraphIndex.dataInputs(node).get(0))));
+      if (WRITE_OPS.contains(node.getOp()) && init.contains(node.getName()) == byInit) {
+        NodeDef target = index.node(TensorRef.opOf(index.skipIdentities(GraphIndex.dataInputs(node).get(0))));
         if (target != null && target.getOp().equals("VarHandleOp")) {
           written.add(target.getName());
         }
@@ -253,57 +261,14 @@ public final class LoadedModel implements AutoCloseable {
     }
   }
 
-  private void restoreFrom(Path path, String tag) {
-    List<String> names = variables.stream().map(VariableInfo::name).toList();
-    SavedModelBundle bundle;
-    try {
-      bundle = SavedModelBundle.load(path.toString(), tag);
-    } catch (TensorFlowException | IllegalArgumentException e) {
-      throw new GraftException(loadFailure(path, e), e);
-    }
-    try (bundle) {
-      List<String> unset = unsetVariables(bundle, names);
-      List<String> restored = names.stream().filter(n -> !unset.contains(n)).toList();
-      try (VariableSnapshot values = new VariableIo(bundle.graph(), "graft_load").read(bundle.session(), restored)) {
-        variableIo.assign(session, values);
-      }
-      if (!unset.isEmpty()) {
-        log.info("TensorFlow's loader left {} variable(s) of {} unset; restoring them by the object graph",
-            unset.size(), path);
-        Map<String, DataType> dtypes = new HashMap<>();
-        variables.forEach(v -> dtypes.put(v.name(), v.dtype()));
-        CapturedVariables.restore(dir, unset, dtypes, session, variableIo);
-      }
-    } catch (TensorFlowException e) {
-      throw new GraftException(loadFailure(path, e), e);
-    }
-  }
-
-  /** The resource variables among {@code names} that the loaded bundle holds no value for. */
-  private static List<String> unsetVariables(SavedModelBundle bundle, List<String> names) {
-    Graph graph = bundle.graph();
-    List<String> checked = new ArrayList<>();
-    Session.Runner runner = bundle.session().runner();
-    for (String name : names) {
-      GraphOperation variable = graph.operation(name);
-      if (variable != null && variable.type().equals("VarHandleOp")) {
-        checked.add(name);
-        runner.fetch(graph.opBuilder("VarIsInitializedOp", "graft_load_check/" + checked.size(), graph.baseScope())
-            .addInput(variable.output(0)).build().output(0));
-      }
-    }
-    if (checked.isEmpty()) {
-      return List.of();
-    }
-    List<String> unset = new ArrayList<>();
-    try (Result result = runner.run()) {
-      for (int i = 0; i < checked.size(); i++) {
-        if (!((TBool) result.get(i)).getBoolean()) {
-          unset.add(checked.get(i));
-        }
-      }
-    }
-    return unset;
+  /**
+   * Restores the variables from the checkpoint, as TensorFlow's loader does before it runs the init op; those the
+   * init op writes itself get their value from it.
+   */
+  private void restoreFrom() {
+    List<String> byInit = writtenByInitOp(flatGraph, initOp);
+    CheckpointVariables.restore(dir, variables.stream().filter(v -> !byInit.contains(v.name())).toList(), session,
+        variableIo);
   }
 
   /**

@@ -4,6 +4,7 @@ import dev.graft.error.GraftException;
 import dev.graft.data.Batch;
 import dev.graft.data.BatchIterator;
 import dev.graft.data.BatchStream;
+import dev.graft.feature.ForwardPass;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -171,16 +172,8 @@ final class EpochLoop {
   /** Metrics of the current weights on the examples of {@code stream} fed at {@code feedName} (no dropout). */
   Metrics evaluate(BatchStream stream, String feedName) {
     Metrics metrics = new Metrics(target.numClasses(), config.topK());
-    Output<?> feed = output(feedName);
-    Output<?> probabilities = output(target.head().probabilities());
-    try (BatchIterator batches = stream.epoch(0)) {
-      while (batches.hasNext()) {
-        try (Batch batch = batches.next();
-            Result result = target.session().runner().feed(feed, batch.features()).fetch(probabilities).run()) {
-          metrics.add(probabilitiesOf(result.get(0), batch.size()), batch.labelArray(), batch.size());
-        }
-      }
-    }
+    new ForwardPass(target.session(), output(feedName), output(target.head().probabilities()), target.numClasses())
+        .run(stream, (p, batch) -> metrics.add(p, batch.labelArray(), batch.size()));
     return metrics;
   }
 

@@ -5,7 +5,9 @@ import dev.graft.data.BatchStream;
 import dev.graft.data.LabeledData;
 import dev.graft.data.Preprocessing;
 import dev.graft.feature.Featurizer;
+import dev.graft.graph.GraphIndex;
 import dev.graft.graph.Pooling;
+import dev.graft.graph.TensorRef;
 import dev.graft.graph.VariableSnapshot;
 import dev.graft.head.HeadBuilder;
 import java.util.ArrayList;
@@ -16,7 +18,6 @@ import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.tensorflow.GraphOperation;
 import org.tensorflow.Session;
 import org.tensorflow.proto.StepStats;
 
@@ -45,8 +46,9 @@ public final class Trainer {
     this.headVariables = new LinkedHashSet<>(target.head().variables());
     Set<String> finalBackbone = config.freeze().select(target.layers(), target.layerVariables());
     Map<String, List<String>> reads = new LinkedHashMap<>();
+    GraphIndex index = new GraphIndex(target.graph().toGraphDef());
     for (String v : headVariables) {
-      reads.put(v, headReads(v));
+      reads.put(v, headReads(v, index));
     }
     for (String v : finalBackbone) {
       reads.put(v, target.backboneReads().get(v));
@@ -80,15 +82,9 @@ public final class Trainer {
     return all;
   }
 
-  private List<String> headReads(String variable) {
-    GraphOperation handle = target.graph().operationOrThrow(variable);
-    List<String> reads = new ArrayList<>();
-    for (GraphOperation consumer : handle.consumers()) {
-      if (consumer.type().equals("ReadVariableOp") && consumer.name().startsWith(target.head().scope() + "/")) {
-        reads.add(consumer.name() + ":0");
-      }
-    }
-    return reads;
+  /** Where the new head reads its variables, as the graph holds it now (the head added after the model's index). */
+  private List<String> headReads(String variable, GraphIndex index) {
+    return index.readsOf(variable, op -> op.startsWith(target.head().scope() + "/"));
   }
 
   /**
@@ -141,7 +137,7 @@ public final class Trainer {
     session.run(ops.initSlots);
     HeadBuilder.initialize(target.graph(), session, target.head(), config.seed(), target.io());
     TrainPlan plan = TrainPlan.of(config, train.size(), validation != null);
-    boolean cutAtInput = tensorName(target.features()).equals(tensorName(target.input()));
+    boolean cutAtInput = TensorRef.parse(target.features()).equals(TensorRef.parse(target.input()));
     boolean cacheable = config.featureCache() && config.augmentation() == null && !cutAtInput
         && FeatureCache.fits(train.size() + (validation == null ? 0 : validation.size()), target.featureSize());
     try (Progress progress = new Progress(); Cached cached = new Cached(train, validation)) {
@@ -276,10 +272,6 @@ public final class Trainer {
       config.listeners().forEach(l -> l.onEpochEnd(metrics));
     }
     return false;
-  }
-
-  private static String tensorName(String ref) {
-    return ref.contains(":") ? ref : ref + ":0";
   }
 
   private Set<String> allTrainable() {

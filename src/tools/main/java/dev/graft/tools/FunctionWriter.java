@@ -1,5 +1,6 @@
 package dev.graft.tools;
 
+import dev.graft.graph.TensorRef;
 import com.google.protobuf.ByteString;
 import dev.graft.graph.internal.OpRegistry;
 import java.util.ArrayList;
@@ -152,15 +153,15 @@ public final class FunctionWriter {
   }
 
   private static String canonical(String tensor) {
-    return tensor.contains(":") ? tensor : tensor + ":0";
+    return TensorRef.canonical(tensor);
   }
 
   private static String nodeOf(String tensor) {
-    return tensor.substring(0, tensor.lastIndexOf(':'));
+    return TensorRef.parse(tensor).op();
   }
 
   private static int indexOf(String tensor) {
-    return Integer.parseInt(tensor.substring(tensor.lastIndexOf(':') + 1));
+    return TensorRef.parse(tensor).index();
   }
 
   /** The state of writing one function. */
