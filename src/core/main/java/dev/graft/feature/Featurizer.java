@@ -1,6 +1,7 @@
 package dev.graft.feature;
 
 import dev.graft.graph.ReservedNames;
+import dev.graft.graph.TensorRef;
 import dev.graft.head.CutChoice;
 import dev.graft.data.Batch;
 import dev.graft.data.BatchIterator;
@@ -121,6 +122,11 @@ public final class Featurizer {
   /** Number of cut tensors. */
   public int tensors() {
     return outputs.size();
+  }
+
+  /** The tensor fetched for cut {@code i}: the cut itself when it is a vector, else its pooled map ("op:index"). */
+  public String tensor(int i) {
+    return TensorRef.of(outputs.get(i)).toString();
   }
 
   /** Features per example of tensor {@code i}. */

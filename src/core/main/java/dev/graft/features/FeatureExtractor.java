@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.graft.Graft;
 import dev.graft.error.GraftException;
+import dev.graft.feature.Featurizer;
 import dev.graft.GraftModel;
 import dev.graft.data.Preprocessing;
 import dev.graft.model.LoadedModel;
@@ -118,10 +119,12 @@ public final class FeatureExtractor implements AutoCloseable {
   }
 
   /**
-   * The one tensor a feature run fetches: what the new head reads, as {@code retrain}'s head-only training caches it.
+   * The one tensor a feature run fetches: what the new head reads, as {@code retrain}'s head-only training caches it
+   * (a feature map pooled with the cut's pooling, by the same ops the feature pass adds).
    */
   private static String cutTensor(GraftModel model) {
-    return model.cut().features();
+    return Featurizer.of(model.model().graph(), model.model().session(), model.model().input().tensor(),
+        List.of(model.cut().features()), model.cut().pooling(), Preprocessing.none()).tensor(0);
   }
 
   private static FeatureExtractor predictions(Path dir, FeatureOptions options) {
