@@ -11,6 +11,9 @@ import dev.graft.data.DataSources;
 import dev.graft.data.LabeledData;
 import dev.graft.data.LabeledDatas;
 import dev.graft.data.Preprocessing;
+import dev.graft.data.internal.ImageDecoder;
+import dev.graft.data.internal.ImageTarget;
+import dev.graft.feature.Featurizer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,6 +60,28 @@ final class SingleMachine {
       files.addAll(imageFiles(folder));
       if (files.size() != rows.length) {
         throw new IllegalStateException("listed " + files.size() + " files for " + rows.length + " rows");
+      }
+      return rows;
+    }
+  }
+
+  /**
+   * The features of {@code files} decoded with ImageIO, as Spark's {@code image} source decodes them (Graft decodes
+   * JPEG files with TensorFlow's decoder, whose pixels differ from ImageIO's by a few levels), then scaled and run to
+   * the cut as {@link #features} does.
+   */
+  static float[][] featuresDecodedWithImageIo(Path modelDir, List<Path> files, String preprocess) throws IOException {
+    try (GraftModel model = Graft.load(modelDir, CutChoice.none())) {
+      Featurizer featurizer = model.withPreprocessing(Preprocessing.parse(preprocess)).featurizer();
+      float[][] rows = new float[files.size()][];
+      for (int i = 0; i < files.size(); i++) {
+        ImageDecoder.Image image = ImageDecoder.decodeWithImageIo(Files.readAllBytes(files.get(i)),
+            files.get(i).toString());
+        long[] shape = model.model().input().shape();
+        ImageTarget target = new ImageTarget((int) shape[1], (int) shape[2], (int) shape[3], false, false);
+        float[] pixels = new float[target.size()];
+        target.write(image, pixels, 0, files.get(i).toString());
+        rows[i] = featurizer.compute(pixels, 1);
       }
       return rows;
     }
