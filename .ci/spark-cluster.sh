@@ -48,10 +48,37 @@ if unzip -l target/graft-spark.jar | grep -qE ' (com/google/protobuf|com/google/
   echo "target/graft-spark.jar holds unrelocated protobuf or Guava, or Jackson or SLF4J" >&2; exit 1
 fi
 
-# SPARK_HOME from the Maven jars: jars/ holds links to the provided Spark dependencies, protobuf 2.5.0 first
-mvn -B -ntp -q -pl src/spark dependency:build-classpath -DincludeScope=compile \
-  -DexcludeGroupIds=org.tensorflow,org.bytedeco,info.picocli,me.tongfei,org.knowm.xchart \
-  -DexcludeArtifactIds=protobuf-java,slf4j-simple -Dmdep.outputFile="$work/classpath.txt"
+# SPARK_HOME from the Maven jars: jars/ holds links to Spark's own jars (spark-sql and spark-mllib at the versions the
+# build compiles against, resolved by a throwaway pom of their own, as a Spark distribution ships them), protobuf
+# 2.5.0 first
+spark_version=$(sed -n 's:.*<spark.version>\(.*\)</spark.version>.*:\1:p' pom.xml | head -1)
+scala_version=$(sed -n 's:.*<scala.binary.version>\(.*\)</scala.binary.version>.*:\1:p' pom.xml | head -1)
+mkdir -p "$work/distribution"
+cat > "$work/distribution/pom.xml" <<POM
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>local.check</groupId>
+  <artifactId>spark-distribution</artifactId>
+  <version>1</version>
+  <packaging>pom</packaging>
+  <dependencies>
+    <dependency>
+      <groupId>org.apache.spark</groupId>
+      <artifactId>spark-sql_$scala_version</artifactId>
+      <version>$spark_version</version>
+      <exclusions><exclusion><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-slf4j2-impl</artifactId></exclusion></exclusions>
+    </dependency>
+    <dependency>
+      <groupId>org.apache.spark</groupId>
+      <artifactId>spark-mllib_$scala_version</artifactId>
+      <version>$spark_version</version>
+      <exclusions><exclusion><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-slf4j2-impl</artifactId></exclusion></exclusions>
+    </dependency>
+  </dependencies>
+</project>
+POM
+mvn -B -ntp -q -f "$work/distribution/pom.xml" dependency:build-classpath -DexcludeArtifactIds=protobuf-java \
+  -Dmdep.outputFile="$work/classpath.txt"
 mvn -B -ntp -q -N dependency:copy -Dartifact=com.google.protobuf:protobuf-java:2.5.0 -DoutputDirectory="$work/old" \
   || { echo "*** could not fetch protobuf-java 2.5.0; the cluster runs without it" >&2; mkdir -p "$work/old"; }
 # Spark's own logging binding, which the build keeps off the test class path
