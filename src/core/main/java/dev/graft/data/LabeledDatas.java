@@ -77,22 +77,7 @@ public final class LabeledDatas {
       }
     }
     int[] indices = Arrays.copyOf(keep, n);
-    if (data instanceof ViewData v) {
-      int[] base = new int[n];
-      for (int i = 0; i < n; i++) {
-        base[i] = v.baseIndex(indices[i]);
-      }
-      int[] inner = v.labelMap();
-      int[] composed = map;
-      if (inner != null) {
-        composed = new int[inner.length];
-        for (int i = 0; i < inner.length; i++) {
-          composed[i] = inner[i] < 0 ? -1 : map[inner[i]];
-        }
-      }
-      return new ViewData(v.base(), base, composed, kept);
-    }
-    return new ViewData(data, indices, map, kept);
+    return view(data, indices, map, kept);
   }
 
   /**
@@ -119,10 +104,18 @@ public final class LabeledDatas {
     for (int i = 0; i < all.length; i++) {
       all[i] = i;
     }
+    return view(data, all, map, names);
+  }
+
+  /**
+   * Examples {@code indices} of {@code data} with their labels mapped through {@code map} into {@code names}; a view
+   * of a view is composed into one view of the base data, so views never stack.
+   */
+  private static ViewData view(LabeledData data, int[] indices, int[] map, List<String> names) {
     if (data instanceof ViewData v) {
-      int[] base = new int[all.length];
-      for (int i = 0; i < all.length; i++) {
-        base[i] = v.baseIndex(i);
+      int[] base = new int[indices.length];
+      for (int i = 0; i < indices.length; i++) {
+        base[i] = v.baseIndex(indices[i]);
       }
       int[] inner = v.labelMap();
       int[] composed = map;
@@ -134,7 +127,7 @@ public final class LabeledDatas {
       }
       return new ViewData(v.base(), base, composed, names);
     }
-    return new ViewData(data, all, map, names);
+    return new ViewData(data, indices, map, names);
   }
 
   private static int resolveClass(LabeledData data, Map<String, Integer> byName, String c) {
