@@ -123,9 +123,6 @@ public final class ImageDecoder {
     try {
       image = state.decode(bytes, length, source, JPEG, PNG);
     } catch (IOException | RuntimeException e) {
-      if (e instanceof DataException de) {
-        throw de;
-      }
       throw corrupt(source, e);
     }
     if (image == null) {
@@ -162,9 +159,6 @@ public final class ImageDecoder {
       }
       return image;
     } catch (IOException | RuntimeException e) {
-      if (e instanceof DataException de) {
-        throw de;
-      }
       throw corrupt(source, e);
     } finally {
       reader.dispose();
@@ -185,9 +179,6 @@ public final class ImageDecoder {
         reader.dispose();
       }
     } catch (IOException | RuntimeException e) {
-      if (e instanceof DataException de) {
-        throw de;
-      }
       throw corrupt(file.toString(), e);
     }
   }
@@ -199,9 +190,6 @@ public final class ImageDecoder {
       reader.setInput(in, true, true);
       return size(reader, source);
     } catch (IOException | RuntimeException e) {
-      if (e instanceof DataException de) {
-        throw de;
-      }
       throw corrupt(source, e);
     } finally {
       reader.dispose();
@@ -279,7 +267,11 @@ public final class ImageDecoder {
     }
   }
 
+  /** {@code e} as the data error it reports: itself when it already is one, else "cannot decode" naming the file. */
   private static DataException corrupt(String source, Exception e) {
+    if (e instanceof DataException de) {
+      return de;
+    }
     String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     return new DataException(source, "cannot decode the image (" + why
         + "); the file is corrupt or not a JPEG/PNG image; replace it, or " + DataException.SKIP_HINT, e);
