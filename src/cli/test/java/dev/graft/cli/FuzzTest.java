@@ -86,7 +86,7 @@ class FuzzTest {
     List<String> cases = new ArrayList<>();
     List<String> described = new ArrayList<>();
     for (int i = 0; i < MODEL_CASES; i++) {
-      Path model = copyModel(source, dir.resolve("models/" + i));
+      Path model = HostileFiles.copyTree(source, dir.resolve("models/" + i));
       String part = parts[i % parts.length];
       Files.write(model.resolve(part), mutate(Files.readAllBytes(source.resolve(part)), random));
       boolean retrain = i % 6 == 5;
@@ -164,7 +164,7 @@ class FuzzTest {
         }
         case 2 -> {
           Path folder = caseDir.resolve("images");
-          copyModel(images, folder);
+          HostileFiles.copyTree(images, folder);
           Path victim = folder.resolve(random.nextBoolean() ? "a/1.png" : "b/2.png");
           Files.write(victim, mutate(Files.readAllBytes(victim), random));
           spec = folder.toString();
@@ -205,20 +205,6 @@ class FuzzTest {
         assertTrue(exit == 0 || !name.matches("\\d+"), what + " failed but left export " + name);
       }
     }
-  }
-
-  private static Path copyModel(Path from, Path to) throws IOException {
-    try (Stream<Path> walk = Files.walk(from)) {
-      for (Path p : walk.toList()) {
-        Path target = to.resolve(from.relativize(p).toString());
-        if (Files.isDirectory(p)) {
-          Files.createDirectories(target);
-        } else {
-          Files.copy(p, target);
-        }
-      }
-    }
-    return to;
   }
 
   private static List<JsonNode> read(Path results) throws IOException {

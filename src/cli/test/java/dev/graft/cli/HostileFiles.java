@@ -94,6 +94,21 @@ final class HostileFiles {
     return dir;
   }
 
+  /** Copies the folder {@code from} with everything below it to {@code to}; returns {@code to}. */
+  static Path copyTree(Path from, Path to) throws IOException {
+    try (Stream<Path> walk = Files.walk(from)) {
+      for (Path p : walk.toList()) {
+        Path target = to.resolve(from.relativize(p).toString());
+        if (Files.isDirectory(p)) {
+          Files.createDirectories(target);
+        } else {
+          Files.copy(p, target);
+        }
+      }
+    }
+    return to;
+  }
+
   /**
    * A PNG of a few hundred bytes whose header claims {@code width x height} pixels: a signature, an IHDR chunk and an
    * IEND chunk, checksums right.

@@ -8,7 +8,6 @@ import dev.graft.testing.PythonSide;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -144,7 +143,7 @@ class HostileInputErrorsTest {
 
   @Test
   void aLabelsFileThatDoesNotFitTheOutputsIsNamed() throws Exception {
-    Path copy = copyOf(export, dir.resolve("relabelled"));
+    Path copy = HostileFiles.copyTree(export, dir.resolve("relabelled"));
     Files.writeString(copy.resolve("assets/labels.txt"), "a\nb\nc\nd\n");
     assertOneParagraph(CliRunner.run("predict", "--model", copy.toString(), images.resolve("bag/0.png").toString()),
         1, "labels.txt lists 4 class names but the model's 'probabilities' output has 2 columns");
@@ -152,30 +151,16 @@ class HostileInputErrorsTest {
 
   @Test
   void missingOrForeignVariablesAreNamed() throws Exception {
-    Path noVariables = copyOf(Path.of("savedmodels/fashion_cnn"), dir.resolve("no-vars"));
+    Path noVariables = HostileFiles.copyTree(Path.of("savedmodels/fashion_cnn"), dir.resolve("no-vars"));
     dev.graft.io.AtomicFiles.deleteQuietly(noVariables.resolve("variables"));
     assertOneParagraph(CliRunner.run("inspect", noVariables.toString()), 1,
         "has variables but no variables/ folder: its weights are missing");
-    Path foreign = copyOf(Path.of("savedmodels/fashion_cnn"), dir.resolve("foreign-vars"));
+    Path foreign = HostileFiles.copyTree(Path.of("savedmodels/fashion_cnn"), dir.resolve("foreign-vars"));
     for (String f : new String[] {"variables.index", "variables.data-00000-of-00001"}) {
       Files.copy(export.resolve("variables/" + f), foreign.resolve("variables/" + f),
           java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
     assertOneParagraph(CliRunner.run("inspect", foreign.toString()), 1,
         "The variables/ folder does not belong to this saved_model.pb");
-  }
-
-  private static Path copyOf(Path from, Path to) throws Exception {
-    try (Stream<Path> walk = Files.walk(from)) {
-      for (Path p : walk.toList()) {
-        Path target = to.resolve(from.relativize(p).toString());
-        if (Files.isDirectory(p)) {
-          Files.createDirectories(target);
-        } else {
-          Files.copy(p, target);
-        }
-      }
-    }
-    return to;
   }
 }
