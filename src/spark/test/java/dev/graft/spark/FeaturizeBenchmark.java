@@ -123,31 +123,11 @@ public final class FeaturizeBenchmark {
       LabeledData data = LabeledDatas.preprocessed(DataSources.open(options.get("--data"),
           DataOptions.builder().optTargetShape(Arrays.copyOfRange(shape, 1, shape.length)).build()),
           model.preprocessing());
-      int width = (int) model.cut().featureSize();
-      run(model, LabeledDatas.subset(data, new int[] {0, 1, 2, 3}), width);
+      SingleMachine.cutFeatures(model, LabeledDatas.subset(data, new int[] {0, 1, 2, 3}));
       long start = System.nanoTime();
-      run(model, data, width);
+      SingleMachine.cutFeatures(model, data);
       return new Pass("single", data.size(), (System.nanoTime() - start) / 1e9);
     }
-  }
-
-  private static float[] run(GraftModel model, LabeledData data, int width) {
-    float[] rows = new float[data.size() * width];
-    try (BatchStream stream = BatchStream.builder().setData(data).setBatchSize(256).optShuffle(false).build();
-        BatchIterator batches = stream.epoch(0)) {
-      while (batches.hasNext()) {
-        try (Batch batch = batches.next();
-            Result result = model.model().session().runner().feed(model.model().input().tensor(), batch.features())
-                .fetch(model.cut().features()).run()) {
-          float[] all = new float[batch.size() * width];
-          result.get(0).asRawTensor().data().asFloats().read(all);
-          for (int i = 0; i < batch.size(); i++) {
-            System.arraycopy(all, i * width, rows, batch.index(i) * width, width);
-          }
-        }
-      }
-    }
-    return rows;
   }
 
   /** The Spark feature job on local[2], after one small job that loads and warms the executor's model. */

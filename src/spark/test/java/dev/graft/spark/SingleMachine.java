@@ -42,20 +42,10 @@ final class SingleMachine {
           DataOptions.builder().optTargetShape(Arrays.copyOfRange(shape, 1, shape.length)).build()),
           model.preprocessing());
       int width = (int) model.cut().featureSize();
+      float[] all = cutFeatures(model, data);
       float[][] rows = new float[data.size()][];
-      try (BatchStream stream = BatchStream.builder().setData(data).setBatchSize(256).optShuffle(false).build();
-          BatchIterator batches = stream.epoch(0)) {
-        while (batches.hasNext()) {
-          try (Batch batch = batches.next();
-              Result result = model.model().session().runner().feed(model.model().input().tensor(), batch.features())
-                  .fetch(model.cut().features()).run()) {
-            float[] all = new float[batch.size() * width];
-            result.get(0).asRawTensor().data().asFloats().read(all);
-            for (int i = 0; i < batch.size(); i++) {
-              rows[batch.index(i)] = Arrays.copyOfRange(all, i * width, (i + 1) * width);
-            }
-          }
-        }
+      for (int i = 0; i < rows.length; i++) {
+        rows[i] = Arrays.copyOfRange(all, i * width, (i + 1) * width);
       }
       files.addAll(imageFiles(folder));
       if (files.size() != rows.length) {
@@ -63,6 +53,30 @@ final class SingleMachine {
       }
       return rows;
     }
+  }
+
+  /**
+   * The cut features of every example of {@code data} (values already scaled), in batches of 256 through the
+   * backbone, as one array of rows in data order: what the head-only feature cache holds.
+   */
+  static float[] cutFeatures(GraftModel model, LabeledData data) {
+    int width = (int) model.cut().featureSize();
+    float[] rows = new float[data.size() * width];
+    try (BatchStream stream = BatchStream.builder().setData(data).setBatchSize(256).optShuffle(false).build();
+        BatchIterator batches = stream.epoch(0)) {
+      while (batches.hasNext()) {
+        try (Batch batch = batches.next();
+            Result result = model.model().session().runner().feed(model.model().input().tensor(), batch.features())
+                .fetch(model.cut().features()).run()) {
+          float[] all = new float[batch.size() * width];
+          result.get(0).asRawTensor().data().asFloats().read(all);
+          for (int i = 0; i < batch.size(); i++) {
+            System.arraycopy(all, i * width, rows, batch.index(i) * width, width);
+          }
+        }
+      }
+    }
+    return rows;
   }
 
   /**
