@@ -46,7 +46,6 @@ public final class Featurizer {
 
   /** Scope prefix of the pooling ops a featurizer adds to a graph. */
   public static final String SCOPE = ReservedNames.FEATURES;
-  /** Bytes of one input batch the feature pass aims at: batches of 224x224 RGB images hold 64 examples. */
 
   /** Receives the features of each batch of a pass. */
   @FunctionalInterface

@@ -288,8 +288,8 @@ public final class Trainer {
   }
 
   /**
-   * The stream that evaluates {@code data}: in order, one for the whole phase, in batches of 256 small examples or
-   * about 40 MB of images.
+   * The stream that evaluates {@code data}: in order, one for the whole phase, in batches of
+   * {@link BatchStream#forwardBatchSize(LabeledData)} (256 small examples, or as many images as fit 64 MiB).
    */
   private BatchStream evalStream(LabeledData data) {
     return BatchStream.builder().setData(data).setBatchSize(BatchStream.forwardBatchSize(data))
