@@ -50,7 +50,8 @@ import org.tensorflow.proto.NodeDef;
  */
 public final class GraftModel implements AutoCloseable {
 
-  private final LoadedModel model;
+  /** The loaded model; replaced (and the old one closed) when batch-norm training rebuilds the graph. */
+  private LoadedModel model;
   private final GraphIndex index;
   private CutPoint cut;
   private CutSearch.Result cutSearch;
@@ -247,7 +248,7 @@ public final class GraftModel implements AutoCloseable {
         ? batchNormTraining(config.freeze().select(new ArrayList<>(layers.keySet()), new ArrayList<>(layers.values())),
             config.batchNormMomentum())
         : null;
-    TrainTarget target = new TrainTarget(model.graph(), model.session(), model.variableIo(), model.input().tensor(),
+    TrainTarget target = new TrainTarget(model, model.input().tensor(),
         head.features(), cut.featureSize(), head, headSpec.dropout(), headSpec.numClasses(),
         new ArrayList<>(layers.keySet()), new ArrayList<>(layers.values()), reads,
         batchNorm == null ? null : batchNorm.trainingFlag(),
@@ -317,7 +318,7 @@ public final class GraftModel implements AutoCloseable {
           + features.classNames().size() + " " + features.classNames() + "; match the head to the data.");
     }
     // The fed tensor is the cut itself: the trainer feeds the rows there and never runs the backbone.
-    TrainTarget target = new TrainTarget(model.graph(), model.session(), model.variableIo(), cut.features(),
+    TrainTarget target = new TrainTarget(model, cut.features(),
         head.features(), cut.featureSize(), head, headSpec.dropout(), headSpec.numClasses(), List.of(), List.of(),
         Map.of(), null, Map.of(), List.of(), runIdentity(features));
     this.classNames = List.copyOf(features.classNames());
@@ -354,7 +355,7 @@ public final class GraftModel implements AutoCloseable {
         tensors.add(org.tensorflow.types.TFloat32.tensorOf(shape,
             org.tensorflow.ndarray.buffer.DataBuffers.of(values.get(i), true, false)));
       }
-      model.variableIo().assign(model.session(), head.variables(), tensors::get);
+      model.assignVariables(head.variables(), tensors::get);
     } finally {
       tensors.forEach(org.tensorflow.Tensor::close);
     }
@@ -395,7 +396,7 @@ public final class GraftModel implements AutoCloseable {
     if (rewrite.trainingFlag() == null) {
       return null;
     }
-    model.rebuild(rewrite.graph());
+    model = model.rebuilt(rewrite.graph());
     head = HeadBuilder.build(model.graph(), cut, headSpec, HeadBuilder.Mode.TRAIN, head.scope());
     return rewrite;
   }

@@ -28,7 +28,7 @@ final class Weights {
   /** Reads {@code names} from the model's session. */
   static Map<String, Value> read(GraftModel model, List<String> names) {
     Map<String, Value> out = new LinkedHashMap<>();
-    try (VariableSnapshot snapshot = model.model().variableIo().read(model.model().session(), names)) {
+    try (VariableSnapshot snapshot = model.model().readVariables(names)) {
       for (int i = 0; i < names.size(); i++) {
         Tensor t = snapshot.value(i);
         float[] values = new float[(int) t.shape().size()];

@@ -313,7 +313,7 @@ public final class ModelExporter {
 
   private void copyVariables(Graph graph, Session session) {
     List<String> names = VariableIo.variablesOf(graph);
-    try (VariableSnapshot values = source.model().variableIo().read(source.model().session(), names)) {
+    try (VariableSnapshot values = source.model().readVariables(names)) {
       new VariableIo(graph, EXPORT_IO).assign(session, values);
     }
   }

@@ -2,13 +2,13 @@ package dev.graft.head;
 
 import dev.graft.graph.CutPoint;
 import dev.graft.graph.Pooling;
+import dev.graft.model.LoadedModel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Output;
-import org.tensorflow.Session;
 import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
@@ -126,7 +126,8 @@ public final class HeadBuilder {
   }
 
   /** Sets the head's kernels Glorot-uniform and biases zero, drawn from {@code seed}. */
-  public static void initialize(Graph graph, Session session, Head head, long seed, dev.graft.graph.VariableIo io) {
+  public static void initialize(LoadedModel model, Head head, long seed) {
+    Graph graph = model.graph();
     SplittableRandom random = new SplittableRandom(seed);
     List<Tensor> values = new ArrayList<>();
     try {
@@ -141,7 +142,7 @@ public final class HeadBuilder {
         }
         values.add(TFloat32.tensorOf(varShape, DataBuffers.of(init, true, false)));
       }
-      io.assign(session, head.variables(), values::get);
+      model.assignVariables(head.variables(), values::get);
     } finally {
       values.forEach(Tensor::close);
     }

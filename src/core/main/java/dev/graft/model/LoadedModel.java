@@ -15,10 +15,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tensorflow.Graph;
 import org.tensorflow.Session;
+import org.tensorflow.Tensor;
 import org.tensorflow.exceptions.TensorFlowException;
 import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.proto.DataType;
@@ -31,6 +33,12 @@ import org.tensorflow.types.TString;
 /**
  * A SavedModel loaded by TensorFlow and flattened into one editable graph whose variables hold the
  * restored values.
+ *
+ * <p>It is the one owner of its graph and session: they are opened by {@link #load} and closed by {@link #close},
+ * never swapped in between. {@link #graph()} and {@link #session()} lend them to code that adds ops or runs them
+ * while this model is open (nothing but this class closes them); variable values go through {@link
+ * #readVariables} and {@link #assignVariables}. A rewrite of the graph ({@link #rebuilt}) is a new model that takes
+ * over from this one, which it closes. Every use after {@link #close} fails with a message naming the model.
  *
  * <pre>{@code
  * try (LoadedModel model = LoadedModel.load(Path.of("savedmodels/fashion_cnn"), LoadOptions.defaults())) {
@@ -55,9 +63,11 @@ public final class LoadedModel implements AutoCloseable {
   private final ConfigProto sessionConfig;
   private final String initOp;
   private final List<String> writtenVariables;
-  private Graph graph;
-  private Session session;
-  private VariableIo variableIo;
+  private final Graph graph;
+  private final Session session;
+  private final VariableIo variableIo;
+  /** Why this model may no longer be used (closed, or taken over by a rebuilt one), or null while it is open. */
+  private volatile String closedBecause;
 
   private LoadedModel(SavedModelDir dir, SignatureInfo signature, GraphDef flatGraph,
       List<VariableInfo> variables, Graph graph, Session session, ConfigProto sessionConfig, String initOp,
@@ -361,43 +371,87 @@ public final class LoadedModel implements AutoCloseable {
     return signature.inputs().get(0);
   }
 
-  /** The graph: the flattened model, plus whatever heads and training ops were added to it. */
+  /**
+   * The graph: the flattened model, plus whatever heads and training ops were added to it. Lent for adding and
+   * looking up ops while this model is open; this model closes it.
+   *
+   * @throws IllegalStateException after {@link #close} or {@link #rebuilt}
+   */
   public Graph graph() {
+    checkOpen();
     return graph;
   }
 
-  /** The session that holds the variables' values. */
+  /**
+   * The session that holds the variables' values. Lent for running ops while this model is open; this model closes
+   * it.
+   *
+   * @throws IllegalStateException after {@link #close} or {@link #rebuilt}
+   */
   public Session session() {
+    checkOpen();
     return session;
   }
 
-  /** Reads and writes this graph's variables. */
-  public VariableIo variableIo() {
-    return variableIo;
+  /** A runner of this model's session. */
+  public Session.Runner runner() {
+    return session().runner();
+  }
+
+  /** The values of {@code names} (variables of this graph) now; the caller closes the snapshot. */
+  public VariableSnapshot readVariables(List<String> names) {
+    checkOpen();
+    return variableIo.read(session, names);
+  }
+
+  /** Sets each variable of {@code values} to its value there. */
+  public void assignVariables(VariableSnapshot values) {
+    checkOpen();
+    variableIo.assign(session, values);
+  }
+
+  /** Sets variable {@code names.get(i)} to {@code values.apply(i)} (the caller keeps and closes those tensors). */
+  public void assignVariables(List<String> names, IntFunction<Tensor> values) {
+    checkOpen();
+    variableIo.assign(session, names, values);
+  }
+
+  /** Whether this model can still be used: not closed, and not taken over by a {@link #rebuilt} one. */
+  public boolean isOpen() {
+    return closedBecause == null;
+  }
+
+  private void checkOpen() {
+    String why = closedBecause;
+    if (why != null) {
+      throw new IllegalStateException("The model loaded from " + dir.path() + " " + why + ": its graph and session "
+          + "are closed. Use the model that replaced it, or load the model again.");
+    }
   }
 
   /**
-   * Replaces the graph with {@code rewritten} (a rewrite of {@link #flatGraph()}, for example with
-   * batch normalization in training mode) in a new session holding the same variable values. Ops
-   * added to the old graph (a head, training ops) are gone afterwards.
+   * A new model whose graph is {@code rewritten} (a rewrite of {@link #flatGraph()}, for example with batch
+   * normalization in training mode), in a new session holding this model's variable values; it takes over from this
+   * one, which is closed when it returns (ops added to this graph, a head or training ops, are not carried over).
+   *
+   * @throws IllegalStateException when this model is closed already
    */
-  public void rebuild(GraphDef rewritten) {
+  public LoadedModel rebuilt(GraphDef rewritten) {
+    checkOpen();
     List<String> names = variables.stream().map(VariableInfo::name).toList();
     Graph newGraph = new Graph();
     Session newSession = null;
     try {
       newGraph.importGraphDef(rewritten);
       newSession = new Session(newGraph, sessionConfig);
-      VariableIo newIo = new VariableIo(newGraph, ReservedNames.VARIABLE_IO);
-      try (VariableSnapshot values = variableIo.read(session, names)) {
-        newIo.assign(newSession, values);
+      LoadedModel next = new LoadedModel(dir, signature, flatGraph, variables, newGraph, newSession, sessionConfig,
+          initOp, writtenVariables);
+      try (VariableSnapshot values = readVariables(names)) {
+        next.assignVariables(values);
       }
-      runInitOp(newGraph, newSession);
-      session.close();
-      graph.close();
-      graph = newGraph;
-      session = newSession;
-      variableIo = newIo;
+      next.runInitOp(newGraph, newSession);
+      closeHandles("was rebuilt into a new graph (LoadedModel.rebuilt)");
+      return next;
     } catch (RuntimeException e) {
       if (newSession != null) {
         newSession.close();
@@ -407,8 +461,17 @@ public final class LoadedModel implements AutoCloseable {
     }
   }
 
+  /** Closes the graph and session; a second call does nothing. */
   @Override
   public void close() {
+    closeHandles("was closed");
+  }
+
+  private synchronized void closeHandles(String why) {
+    if (closedBecause != null) {
+      return;
+    }
+    closedBecause = why;
     session.close();
     graph.close();
   }

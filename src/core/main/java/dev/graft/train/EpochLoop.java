@@ -115,7 +115,7 @@ final class EpochLoop {
           long t = phaseStep + 1;
           scalars.set(lr, (float) (at.phase().backboneLr() * factor), (float) Math.pow(beta1, t),
               (float) Math.pow(beta2, t), target.head().dropoutRate() == null ? 0 : target.dropout(), globalStep);
-          Session.Runner runner = target.session().runner()
+          Session.Runner runner = target.model().runner()
               .feed(feed, batch.features()).feed(labels, batch.labels())
               .feed(lrHead, scalars.lrHead).feed(lrBackbone, scalars.lrBackbone)
               .feed(beta1Power, scalars.beta1Power).feed(beta2Power, scalars.beta2Power);
@@ -172,7 +172,7 @@ final class EpochLoop {
   /** Metrics of the current weights on the examples of {@code stream} fed at {@code feedName} (no dropout). */
   Metrics evaluate(BatchStream stream, String feedName) {
     Metrics metrics = new Metrics(target.numClasses(), config.topK());
-    new ForwardPass(target.session(), output(feedName), output(target.head().probabilities()), target.numClasses())
+    new ForwardPass(target.model().session(), output(feedName), output(target.head().probabilities()), target.numClasses())
         .run(stream, (p, batch) -> metrics.add(p, batch.labelArray(), batch.size()));
     return metrics;
   }

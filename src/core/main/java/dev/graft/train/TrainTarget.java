@@ -1,18 +1,14 @@
 package dev.graft.train;
 
-import dev.graft.graph.VariableIo;
 import dev.graft.head.Head;
+import dev.graft.model.LoadedModel;
 import java.util.List;
 import java.util.Map;
-import org.tensorflow.Graph;
-import org.tensorflow.Session;
 
 /**
  * What a {@link Trainer} trains: a graph with a new head, and the backbone it may unfreeze.
  *
- * @param graph the graph holding model and head
- * @param session the session holding the variables
- * @param io reads and writes the graph's variables
+ * @param model the model, with the head added to its graph: the owner of the graph and session the trainer uses
  * @param input the model input tensor fed with examples
  * @param features the feature tensor the head reads (fed directly when features are cached)
  * @param featureSize elements per example of {@code features}
@@ -29,12 +25,17 @@ import org.tensorflow.Session;
  *     fingerprint, cut, head, classes, preprocessing), by option name: checkpoints record it and a resumed run must
  *     match it
  */
-public record TrainTarget(Graph graph, Session session, VariableIo io, String input, String features, long featureSize,
+public record TrainTarget(LoadedModel model, String input, String features, long featureSize,
     Head head, float dropout, int numClasses, List<String> layers, List<List<String>> layerVariables,
     Map<String, List<String>> backboneReads, String trainingFlag, Map<String, List<String>> stateUpdates,
     List<String> stateVariables, Map<String, String> identity) {
 
   public TrainTarget {
     identity = Map.copyOf(identity);
+  }
+
+  /** The graph holding model and head (the model's; valid while it is open). */
+  public org.tensorflow.Graph graph() {
+    return model.graph();
   }
 }

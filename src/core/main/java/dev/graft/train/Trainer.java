@@ -133,9 +133,8 @@ public final class Trainer {
   }
 
   private TrainResult run(LabeledData train, LabeledData validation) {
-    Session session = target.session();
-    session.run(ops.initSlots);
-    HeadBuilder.initialize(target.graph(), session, target.head(), config.seed(), target.io());
+    target.model().session().run(ops.initSlots);
+    HeadBuilder.initialize(target.model(), target.head(), config.seed());
     TrainPlan plan = TrainPlan.of(config, train.size(), validation != null);
     boolean cutAtInput = TensorRef.parse(target.features()).equals(TensorRef.parse(target.input()));
     boolean cacheable = config.featureCache() && config.augmentation() == null && !cutAtInput
@@ -179,7 +178,7 @@ public final class Trainer {
         warmupEpochs = progress.phase > 0 ? progress.phaseStart : progress.history.size();
       }
       if (progress.bestWeights != null && progress.bestEpoch != progress.history.size()) {
-        target.io().assign(session, progress.bestWeights);
+        target.model().assignVariables(progress.bestWeights);
       }
       int bestEpoch = validation == null ? progress.history.size() : progress.bestEpoch;
       Metrics finalMetrics = null;
@@ -204,7 +203,7 @@ public final class Trainer {
     if (checkpoints == null || !config.resume()) {
       return;
     }
-    Session session = target.session();
+    Session session = target.model().session();
     CheckpointStore.State state = checkpoints.resume(session);
     progress.history.addAll(state.history());
     progress.best = state.best();
@@ -214,10 +213,10 @@ public final class Trainer {
     int done = state.epochsDone();
     if (progress.bestEpoch > 0 && progress.bestEpoch == done) {
       // The last epoch done was the best so far: its weights are the ones just restored.
-      progress.keepBest(target.io().read(session, new ArrayList<>(allTrainable())));
+      progress.keepBest(target.model().readVariables(new ArrayList<>(allTrainable())));
     } else if (progress.bestEpoch > 0 && progress.bestEpoch < done && checkpoints.restoreBest(session)) {
       // The best epoch came before the interruption: hold its weights as an uninterrupted run would.
-      progress.keepBest(target.io().read(session, new ArrayList<>(allTrainable())));
+      progress.keepBest(target.model().readVariables(new ArrayList<>(allTrainable())));
       checkpoints.restoreLatest(session);
     }
     log.info("Resumed from {} after epoch {}", config.checkpointDir(), done);
@@ -234,10 +233,10 @@ public final class Trainer {
       return;
     }
     if (progress.bestWeights != null && progress.bestEpoch != progress.history.size()) {
-      target.io().assign(target.session(), progress.bestWeights);
+      target.model().assignVariables(progress.bestWeights);
     }
     if (phase.freshOptimizer()) {
-      target.session().run(ops.initSlots);
+      target.model().session().run(ops.initSlots);
     }
   }
 
@@ -263,10 +262,10 @@ public final class Trainer {
       if (validated && (Double.isNaN(progress.best) || score > progress.best)) {
         progress.best = score;
         progress.bestEpoch = epoch + 1;
-        progress.keepBest(target.io().read(target.session(), new ArrayList<>(allTrainable())));
+        progress.keepBest(target.model().readVariables(new ArrayList<>(allTrainable())));
       }
       if (checkpoints != null) {
-        checkpoints.save(target.session(), new CheckpointStore.State(epoch + 1, progress.history, progress.best,
+        checkpoints.save(target.model().session(), new CheckpointStore.State(epoch + 1, progress.history, progress.best,
             progress.bestEpoch, index, progress.phaseStart));
       }
       config.listeners().forEach(l -> l.onEpochEnd(metrics));
@@ -332,7 +331,7 @@ public final class Trainer {
      */
     private LabeledData features(LabeledData data) {
       long start = System.nanoTime();
-      Featurizer featurizer = Featurizer.of(target.graph(), target.session(), target.input(),
+      Featurizer featurizer = Featurizer.of(target.graph(), target.model().session(), target.input(),
           List.of(target.features()), Pooling.FLATTEN, Preprocessing.none());
       FeatureCache cache = new FeatureCache(data.size(), (int) target.featureSize(), config.cacheMemory());
       caches.add(cache);

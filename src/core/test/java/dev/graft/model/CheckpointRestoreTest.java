@@ -57,7 +57,7 @@ class CheckpointRestoreTest {
         return;
       }
       List<String> compared = new ArrayList<>(theirs.keySet());
-      try (VariableSnapshot ours = model.variableIo().read(model.session(), compared)) {
+      try (VariableSnapshot ours = model.readVariables(compared)) {
         for (int i = 0; i < compared.size(); i++) {
           assertArrayEquals(theirs.get(compared.get(i)), content(ours.value(i)),
               "value of " + compared.get(i) + " in " + dir);

@@ -181,8 +181,7 @@ class GoldenStepTest {
     try (GraftModel model = Graft.load(fixture.dir())) {
       model.withPreprocessing(fixture.preprocessing()).replaceHead(head());
       model.train(batch, null, config(OptimizerSpec.parse("sgd"), SGD_RATE, FreezePolicy.head(), batch.size()));
-      HeadBuilder.initialize(model.model().graph(), model.model().session(), model.head(), SEED,
-          model.model().variableIo());
+      HeadBuilder.initialize(model.model(), model.head(), SEED);
       logits[0] = model.head().logits();
       return model.export(out, new ExportOptions(0, false, ExportOptions.InputContract.DROP_IN, Map.of()));
     }

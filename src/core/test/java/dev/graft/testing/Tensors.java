@@ -26,7 +26,7 @@ public final class Tensors {
   /** The current values of the float variables {@code names} of {@code model}, one array per name, in order. */
   public static float[][] variableValues(GraftModel model, List<String> names) {
     float[][] values = new float[names.size()][];
-    try (VariableSnapshot s = model.model().variableIo().read(model.model().session(), names)) {
+    try (VariableSnapshot s = model.model().readVariables(names)) {
       for (int i = 0; i < names.size(); i++) {
         values[i] = floats(s.value(i));
       }
@@ -37,7 +37,7 @@ public final class Tensors {
   /** The raw bytes of the current values of the variables {@code names} of {@code model} (any dtype), in order. */
   public static byte[][] variableBytes(GraftModel model, List<String> names) {
     byte[][] values = new byte[names.size()][];
-    try (VariableSnapshot s = model.model().variableIo().read(model.model().session(), names)) {
+    try (VariableSnapshot s = model.model().readVariables(names)) {
       for (int i = 0; i < names.size(); i++) {
         ByteDataBuffer data = s.value(i).asRawTensor().data();
         values[i] = new byte[(int) data.size()];

@@ -250,7 +250,7 @@ class ResumeTest {
       List<String> names = new java.util.ArrayList<>(model.head().variables());
       names.add("dense/kernel");
       float[][] values = new float[names.size()][];
-      try (VariableSnapshot s = model.model().variableIo().read(model.model().session(), names)) {
+      try (VariableSnapshot s = model.model().readVariables(names)) {
         for (int i = 0; i < names.size(); i++) {
           values[i] = Tensors.floats(s.value(i));
         }
