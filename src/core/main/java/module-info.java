@@ -17,6 +17,7 @@ module dev.graft {
   exports dev.graft.error;
   exports dev.graft.export;
   exports dev.graft.feature;
+  exports dev.graft.extract;
   exports dev.graft.graph;
   exports dev.graft.head;
   exports dev.graft.io;

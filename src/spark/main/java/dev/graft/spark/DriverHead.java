@@ -3,7 +3,7 @@ package dev.graft.spark;
 import dev.graft.GraftModel;
 import dev.graft.data.LabeledData;
 import dev.graft.data.Splits;
-import dev.graft.features.FeatureFile;
+import dev.graft.extract.FeatureFile;
 import dev.graft.head.HeadSpec;
 import dev.graft.train.TrainConfig;
 import dev.graft.train.TrainResult;

@@ -1,8 +1,8 @@
 package dev.graft.spark;
 
 import dev.graft.error.GraftException;
-import dev.graft.features.FeatureExtractor;
-import dev.graft.features.FeatureOptions;
+import dev.graft.extract.FeatureExtractor;
+import dev.graft.extract.FeatureOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,8 +1,8 @@
 package dev.graft.spark;
 
 import com.google.common.hash.Hashing;
-import dev.graft.features.FeatureExtractor;
-import dev.graft.features.FeatureOptions;
+import dev.graft.extract.FeatureExtractor;
+import dev.graft.extract.FeatureOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

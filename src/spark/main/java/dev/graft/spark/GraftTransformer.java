@@ -1,6 +1,6 @@
 package dev.graft.spark;
 
-import dev.graft.features.FeatureOptions;
+import dev.graft.extract.FeatureOptions;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

@@ -1,7 +1,7 @@
 package dev.graft.spark;
 
 import dev.graft.error.DataException;
-import dev.graft.features.ImageInput;
+import dev.graft.extract.ImageInput;
 import java.io.Serializable;
 import java.util.Arrays;
 import org.apache.hadoop.fs.Path;

@@ -1,8 +1,8 @@
 package dev.graft.spark;
 
 import dev.graft.error.DataException;
-import dev.graft.features.FeatureExtractor;
-import dev.graft.features.FeatureOptions;
+import dev.graft.extract.FeatureExtractor;
+import dev.graft.extract.FeatureOptions;
 import java.util.ArrayDeque;
 import java.util.Collections;
 import java.util.Iterator;

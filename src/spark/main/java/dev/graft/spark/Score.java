@@ -1,7 +1,7 @@
 package dev.graft.spark;
 
-import dev.graft.features.FeatureExtractor;
-import dev.graft.features.FeatureOptions;
+import dev.graft.extract.FeatureExtractor;
+import dev.graft.extract.FeatureOptions;
 import java.nio.file.Path;
 import java.util.Map;
 import org.apache.spark.sql.Dataset;

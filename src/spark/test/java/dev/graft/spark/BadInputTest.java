@@ -10,7 +10,7 @@ import dev.graft.error.DataException;
 import dev.graft.data.DataOptions;
 import dev.graft.data.DataSources;
 import dev.graft.data.LabeledData;
-import dev.graft.features.FeatureOptions;
+import dev.graft.extract.FeatureOptions;
 import dev.graft.testing.PythonSide;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -11,7 +11,7 @@ import dev.graft.data.DataSources;
 import dev.graft.data.LabeledData;
 import dev.graft.data.LabeledDatas;
 import dev.graft.data.Preprocessing;
-import dev.graft.features.FeatureOptions;
+import dev.graft.extract.FeatureOptions;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;

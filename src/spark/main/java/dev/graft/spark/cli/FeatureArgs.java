@@ -1,6 +1,6 @@
 package dev.graft.spark.cli;
 
-import dev.graft.features.FeatureOptions;
+import dev.graft.extract.FeatureOptions;
 import dev.graft.spark.Featurize;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;

@@ -1,4 +1,4 @@
-package dev.graft.features;
+package dev.graft.extract;
 
 import dev.graft.head.CutChoice;
 import static org.junit.jupiter.api.Assertions.assertEquals;

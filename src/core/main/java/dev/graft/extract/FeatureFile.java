@@ -1,4 +1,4 @@
-package dev.graft.features;
+package dev.graft.extract;
 
 import dev.graft.error.DataException;
 import dev.graft.data.ExampleKind;

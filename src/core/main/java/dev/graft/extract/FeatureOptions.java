@@ -1,4 +1,4 @@
-package dev.graft.features;
+package dev.graft.extract;
 
 import java.io.Serializable;
 
