@@ -102,18 +102,22 @@ final class TrainingGraph {
       OptimizerSpec spec, List<Op> slotInits) {
     GraphOperation var = graph.operationOrThrow(variable);
     Shape shape = var.attributes().getAttrShape("shape");
-    Ops scope = tf.withSubScope("update_" + index);
+    // One scope for every variable's update, its ops named by the variable's index: a sub-scope per variable would
+    // make TensorFlow Java scan every op name of the graph once per variable (seconds and ~1 GB of garbage on an
+    // EfficientNet).
+    Ops scope = tf;
+    String prefix = "update_" + index;
     if (spec instanceof OptimizerSpec.Sgd) {
-      return scope.train.resourceApplyGradientDescent(var.output(0), lr, grad);
+      return scope.withName(prefix).train.resourceApplyGradientDescent(var.output(0), lr, grad);
     }
     if (spec instanceof OptimizerSpec.Momentum momentum) {
-      VarHandleOp accum = slot(scope, "momentum", shape, index, slotInits);
-      return scope.train.resourceApplyMomentum(var.output(0), accum, lr, grad, scope.constant(momentum.momentum()),
+      VarHandleOp accum = slot(prefix + "_momentum", shape, slotInits);
+      return scope.withName(prefix).train.resourceApplyMomentum(var.output(0), accum, lr, grad, scope.constant(momentum.momentum()),
           ResourceApplyMomentum.useNesterov(momentum.nesterov()));
     }
     OptimizerSpec.Adam adam = spec.moments().orElseThrow(() -> new IllegalStateException("Unhandled optimizer " + spec));
-    VarHandleOp m = slot(scope, "m", shape, index, slotInits);
-    VarHandleOp v = slot(scope, "v", shape, index, slotInits);
+    VarHandleOp m = slot(prefix + "_m", shape, slotInits);
+    VarHandleOp v = slot(prefix + "_v", shape, slotInits);
     Ops apply = scope;
     if (spec instanceof OptimizerSpec.AdamW adamW && adamW.weightDecay() > 0) {
       // the decay waits for the gradient, so the step's forward pass reads the weights before they decay
@@ -122,16 +126,16 @@ final class TrainingGraph {
       Operand<TFloat32> decay = scope.math.mul(current, scope.math.mul(lr, scope.constant(adamW.weightDecay())));
       apply = scope.withControlDependencies(List.of(scope.assignSubVariableOp(var.output(0), decay)));
     }
-    return apply.train.resourceApplyAdam(var.output(0), m, v,
+    return apply.withName(prefix).train.resourceApplyAdam(var.output(0), m, v,
         graph.outputOrThrow(beta1Power).expect(TFloat32.class), graph.outputOrThrow(beta2Power).expect(TFloat32.class),
         lr, scope.constant(adam.beta1()), scope.constant(adam.beta2()), scope.constant(adam.epsilon()), grad);
   }
 
-  private VarHandleOp slot(Ops scope, String name, Shape shape, int index, List<Op> inits) {
-    VarHandleOp slot = scope.withName(name).varHandleOp(TFloat32.class, shape,
-        VarHandleOp.sharedName(SCOPE + "/update_" + index + "/" + name));
+  private VarHandleOp slot(String name, Shape shape, List<Op> inits) {
+    VarHandleOp slot = tf.withName(name).varHandleOp(TFloat32.class, shape, VarHandleOp.sharedName(SCOPE + "/" + name));
     slotVariables.add(slot.op().name());
-    inits.add(scope.assignVariableOp(slot, scope.zeros(scope.constant(shape), TFloat32.class)));
+    // fill, not zeros: Ops.zeros opens a sub-scope, which scans the whole graph
+    inits.add(tf.assignVariableOp(slot, tf.fill(tf.constant(shape), tf.constant(0f))));
     return slot;
   }
 
