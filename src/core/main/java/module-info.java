@@ -14,6 +14,7 @@ module dev.graft {
 
   exports dev.graft;
   exports dev.graft.data;
+  exports dev.graft.data.transform;
   exports dev.graft.error;
   exports dev.graft.export;
   exports dev.graft.feature;

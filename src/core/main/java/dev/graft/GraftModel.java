@@ -4,7 +4,7 @@ import dev.graft.head.CutChoice;
 import dev.graft.error.GraftException;
 import dev.graft.data.LabeledData;
 import dev.graft.data.LabeledDatas;
-import dev.graft.data.Preprocessing;
+import dev.graft.data.transform.Preprocessing;
 import dev.graft.export.ExportMetadata;
 import dev.graft.export.ExportOptions;
 import dev.graft.export.ExportSource;

@@ -5,7 +5,7 @@ import dev.graft.data.DataSources;
 import dev.graft.data.FashionMnist;
 import dev.graft.data.LabeledData;
 import dev.graft.data.LabeledDatas;
-import dev.graft.data.Preprocessing;
+import dev.graft.data.transform.Preprocessing;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;

@@ -1,5 +1,6 @@
 package dev.graft.data;
 
+import dev.graft.data.transform.Augmentation;
 import java.util.Arrays;
 import java.util.Set;
 import java.util.SplittableRandom;

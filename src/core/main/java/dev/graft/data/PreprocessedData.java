@@ -1,5 +1,7 @@
 package dev.graft.data;
 
+import dev.graft.data.transform.Preprocessing;
+
 /** A view of float data with a {@link Preprocessing} applied to every example as it is read. */
 final class PreprocessedData extends ForwardingLabeledData {
 

@@ -9,7 +9,7 @@ import dev.graft.data.BatchStream;
 import dev.graft.data.ExampleKind;
 import dev.graft.data.LabeledData;
 import dev.graft.data.LabeledDatas;
-import dev.graft.data.Preprocessing;
+import dev.graft.data.transform.Preprocessing;
 import dev.graft.graph.Pooling;
 import java.util.ArrayList;
 import java.util.HashSet;

@@ -1,7 +1,7 @@
 package dev.graft.features;
 
 import dev.graft.error.GraftException;
-import dev.graft.data.Preprocessing;
+import dev.graft.data.transform.Preprocessing;
 import dev.graft.data.internal.ImageDecoder;
 import dev.graft.data.internal.ImageTarget;
 import dev.graft.model.TensorSpec;

@@ -3,7 +3,7 @@ package dev.graft.train;
 import dev.graft.error.GraftException;
 import dev.graft.data.BatchStream;
 import dev.graft.data.LabeledData;
-import dev.graft.data.Preprocessing;
+import dev.graft.data.transform.Preprocessing;
 import dev.graft.feature.Featurizer;
 import dev.graft.graph.GraphIndex;
 import dev.graft.graph.Pooling;

@@ -1,5 +1,6 @@
 package dev.graft.data;
 
+import dev.graft.data.transform.Preprocessing;
 import dev.graft.error.DataException;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.graft.data.LabeledData;
 import dev.graft.data.LabeledDatas;
-import dev.graft.data.Preprocessing;
+import dev.graft.data.transform.Preprocessing;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;

@@ -9,7 +9,7 @@ import dev.graft.data.Batch;
 import dev.graft.data.BatchIterator;
 import dev.graft.data.BatchStream;
 import dev.graft.data.LabeledData;
-import dev.graft.data.Preprocessing;
+import dev.graft.data.transform.Preprocessing;
 import dev.graft.head.HeadSpec;
 import dev.graft.testing.TeacherData;
 import dev.graft.testing.Tensors;

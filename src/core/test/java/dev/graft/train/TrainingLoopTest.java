@@ -13,7 +13,7 @@ import dev.graft.data.DataSources;
 import dev.graft.data.DataViews;
 import dev.graft.data.LabeledData;
 import dev.graft.data.LabeledDatas;
-import dev.graft.data.Preprocessing;
+import dev.graft.data.transform.Preprocessing;
 import dev.graft.export.ExportOptions;
 import dev.graft.head.HeadSpec;
 import dev.graft.testing.SharedModels;

@@ -10,7 +10,7 @@ import dev.graft.data.DataOptions;
 import dev.graft.data.DataSources;
 import dev.graft.data.LabeledData;
 import dev.graft.data.LabeledDatas;
-import dev.graft.data.Preprocessing;
+import dev.graft.data.transform.Preprocessing;
 import dev.graft.features.FeatureOptions;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;

@@ -11,7 +11,7 @@ import dev.graft.GraftModel;
 import dev.graft.data.DataOptions;
 import dev.graft.data.DataSources;
 import dev.graft.data.LabeledData;
-import dev.graft.data.Preprocessing;
+import dev.graft.data.transform.Preprocessing;
 import dev.graft.data.Splits;
 import dev.graft.export.ExportOptions;
 import dev.graft.export.ExportProbe;

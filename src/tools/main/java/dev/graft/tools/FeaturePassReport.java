@@ -9,7 +9,7 @@ import dev.graft.data.DataOptions;
 import dev.graft.data.DataSources;
 import dev.graft.data.LabeledData;
 import dev.graft.data.LabeledDatas;
-import dev.graft.data.Preprocessing;
+import dev.graft.data.transform.Preprocessing;
 import dev.graft.feature.Featurizer;
 import dev.graft.model.SignatureInfo;
 import dev.graft.model.TensorSpec;

@@ -1,4 +1,4 @@
-package dev.graft.data;
+package dev.graft.data.transform;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.graft.data.TestData;
 import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;

@@ -1,4 +1,4 @@
-package dev.graft.data;
+package dev.graft.data.transform;
 
 import java.util.Arrays;
 import java.util.Locale;

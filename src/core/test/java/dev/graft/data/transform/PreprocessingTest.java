@@ -1,4 +1,4 @@
-package dev.graft.data;
+package dev.graft.data.transform;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
