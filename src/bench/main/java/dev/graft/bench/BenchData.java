@@ -1,8 +1,8 @@
 package dev.graft.bench;
 
-import dev.graft.data.DataOptions;
+import dev.graft.data.read.DataOptions;
 import dev.graft.data.DataSources;
-import dev.graft.data.FashionMnist;
+import dev.graft.data.read.FashionMnist;
 import dev.graft.data.LabeledData;
 import dev.graft.data.LabeledDatas;
 import dev.graft.data.transform.Preprocessing;

@@ -1,7 +1,7 @@
 package dev.graft.bench;
 
 import dev.graft.GraftModel;
-import dev.graft.data.DataOptions;
+import dev.graft.data.read.DataOptions;
 import dev.graft.data.DataSources;
 import dev.graft.data.LabeledData;
 import dev.graft.train.TrainResult;

@@ -1,7 +1,7 @@
 package dev.graft.bench;
 
-import dev.graft.data.DataOptions;
-import dev.graft.data.ImageFolderData;
+import dev.graft.data.read.DataOptions;
+import dev.graft.data.read.ImageFolderData;
 import dev.graft.data.LabeledData;
 import dev.graft.data.LabeledDatas;
 import java.io.IOException;

@@ -1,5 +1,12 @@
 package dev.graft.data;
 
+import dev.graft.data.read.CsvData;
+import dev.graft.data.read.DataOptions;
+import dev.graft.data.read.FashionMnist;
+import dev.graft.data.read.IdxData;
+import dev.graft.data.read.ImageFilesData;
+import dev.graft.data.read.ImageFolderData;
+import dev.graft.data.read.TfRecordData;
 import dev.graft.error.DataException;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -51,49 +58,14 @@ public final class DataSources {
     return selected;
   }
 
-  /** The one class name of data without labels. */
-  public static final String UNLABELLED = "(unlabelled)";
-
   /**
    * Image files without labels, for prediction: each path is an image, or a {@code .txt} file listing image paths one
-   * a line (relative paths resolve against its folder; blank lines and lines starting with {@code #} are skipped).
-   * Every example has label 0 of the single class {@link #UNLABELLED}.
+   * a line; see {@link ImageFilesData#openUnlabelled}.
    *
    * @throws DataException naming a file that is missing or (unless skipBad) not a readable image
    */
   public static LabeledData openUnlabelled(List<Path> paths, DataOptions options) {
-    List<String> files = new ArrayList<>();
-    for (Path p : paths) {
-      if (p.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".txt")) {
-        files.addAll(listed(p));
-      } else {
-        files.add(p.toString());
-      }
-    }
-    List<String> kept = new ArrayList<>();
-    List<SkippedItem> skipped = new ArrayList<>();
-    for (String file : files) {
-      try {
-        if (!Files.isRegularFile(Path.of(file))) {
-          throw new DataException(file, "image file does not exist; check the path");
-        }
-        dev.graft.data.internal.ImageDecoder.probe(Path.of(file));
-        kept.add(file);
-      } catch (DataException e) {
-        if (!options.skipBad()) {
-          throw e;
-        }
-        skipped.add(SkippedItem.of(e));
-      }
-    }
-    if (kept.isEmpty()) {
-      throw new DataException(paths.get(0).toString(), "no readable image among " + files.size() + " (" + skipped.size()
-          + " skipped" + (skipped.isEmpty() ? "" : ", first: " + skipped.get(0)) + ")");
-    }
-    var target = dev.graft.data.internal.ImageTarget.resolve(options.targetShape(),
-        () -> dev.graft.data.internal.ImageDecoder.probe(Path.of(kept.get(0))));
-    return new ImageFilesData(paths.get(0).toString(), Path.of(""), kept.toArray(String[]::new),
-        new int[kept.size()], List.of(UNLABELLED), target, skipped);
+    return ImageFilesData.openUnlabelled(paths, options);
   }
 
   /** Whether {@code input} names image files rather than a labelled data spec: an image file or a .txt list. */
@@ -103,27 +75,6 @@ public final class DataSources {
     int dot = name.lastIndexOf('.');
     boolean image = dot > 0 && ImageFolderData.EXTENSIONS.contains(name.substring(dot + 1));
     return Files.isRegularFile(p) && (image || name.endsWith(".txt"));
-  }
-
-  private static List<String> listed(Path list) {
-    List<String> lines;
-    try {
-      lines = Files.readAllLines(list);
-    } catch (IOException | java.io.UncheckedIOException e) {
-      throw new DataException(list.toString(), "cannot read the list of image paths (" + e.getMessage() + ")", e);
-    }
-    Path dir = list.toAbsolutePath().getParent();
-    List<String> files = new ArrayList<>();
-    for (String line : lines) {
-      String path = line.strip();
-      if (!path.isEmpty() && !path.startsWith("#")) {
-        files.add(dir.resolve(path).toString());
-      }
-    }
-    if (files.isEmpty()) {
-      throw new DataException(list.toString(), "lists no image paths; write one path a line");
-    }
-    return files;
   }
 
   private static FashionMnist.Split split(DataSpec spec) {

@@ -1,5 +1,6 @@
 package dev.graft.data;
 
+import dev.graft.data.read.FashionMnist;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

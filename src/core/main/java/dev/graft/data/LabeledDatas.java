@@ -8,7 +8,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Helpers over {@link LabeledData}: subsets, class selection, preprocessing views, label counts, in-memory data. */
+/** Helpers over {@link LabeledData}: subsets, class selection, preprocessing views, label counts. */
 public final class LabeledDatas {
 
   private LabeledDatas() {}
@@ -146,11 +146,6 @@ public final class LabeledDatas {
     }
     throw new DataException(data.describe(), "class '" + c + "' given in the classes option is not one of "
         + data.classNames() + "; pass class names or indices 0.." + (data.classNames().size() - 1));
-  }
-
-  /** Data held in memory: {@code values} holds {@code labels.length} examples of {@code shape}, back to back. */
-  public static LabeledData inMemory(float[] values, long[] shape, int[] labels, List<String> classNames) {
-    return new InMemoryData(values, shape, labels.clone(), classNames);
   }
 
   /**

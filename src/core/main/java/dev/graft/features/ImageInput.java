@@ -2,8 +2,8 @@ package dev.graft.features;
 
 import dev.graft.error.GraftException;
 import dev.graft.data.transform.Preprocessing;
-import dev.graft.data.internal.ImageDecoder;
-import dev.graft.data.internal.ImageTarget;
+import dev.graft.data.read.internal.ImageDecoder;
+import dev.graft.data.read.internal.ImageTarget;
 import dev.graft.model.TensorSpec;
 import java.util.Arrays;
 import org.tensorflow.proto.DataType;

@@ -1,5 +1,6 @@
 package dev.graft.data;
 
+import dev.graft.data.read.InMemoryData;
 import dev.graft.data.transform.Augmentation;
 import dev.graft.error.DataException;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -24,7 +25,7 @@ class BatchStreamTest {
   private static final int SIZE = 24;
 
   private final float[] values = TestData.pixels(new Random(11), N * SIZE);
-  private final LabeledData data = LabeledDatas.inMemory(values, SHAPE, new int[] {0, 1, 2, 0, 1, 2, 0, 1, 2, 0},
+  private final LabeledData data = InMemoryData.of(values, SHAPE, new int[] {0, 1, 2, 0, 1, 2, 0, 1, 2, 0},
       List.of("a", "b", "c"));
 
   /** Values, labels and indices of every batch of an epoch, read and closed. */
@@ -127,7 +128,7 @@ class BatchStreamTest {
   @Test
   void closingEarlyStopsTheThreadAndClosesQueuedBatches() throws Exception {
     int before = Batch.openCount();
-    LabeledData big = LabeledDatas.inMemory(new float[200 * SIZE], SHAPE, new int[200], List.of("a"));
+    LabeledData big = InMemoryData.of(new float[200 * SIZE], SHAPE, new int[200], List.of("a"));
     try (BatchStream s = BatchStream.builder().setData(big).setBatchSize(2).optPrefetch(4).build()) {
       BatchIterator it = s.epoch(0);
       try (Batch first = it.next()) {
@@ -273,7 +274,7 @@ class BatchStreamTest {
 
   @Test
   void augmentationNeedsImages() {
-    LabeledData vectors = LabeledDatas.inMemory(new float[4], new long[] {2}, new int[] {0, 0}, List.of("a"));
+    LabeledData vectors = InMemoryData.of(new float[4], new long[] {2}, new int[] {0, 0}, List.of("a"));
     assertThrows(IllegalArgumentException.class, () -> BatchStream.builder().setData(vectors).setBatchSize(1)
         .optAugmentation(Augmentation.builder().optFlip(true).build()).build());
   }
@@ -288,7 +289,32 @@ class BatchStreamTest {
 
   /** Data of one example of {@code shape}, values never read. */
   private static LabeledData shaped(long... shape) {
-    return new AbstractLabeledData("shaped", shape, ExampleKind.FLOAT, List.of("a"), new int[1], List.of()) {
+    return new LabeledData() {
+      @Override
+      public int size() {
+        return 1;
+      }
+
+      @Override
+      public long[] exampleShape() {
+        return shape.clone();
+      }
+
+      @Override
+      public ExampleKind kind() {
+        return ExampleKind.FLOAT;
+      }
+
+      @Override
+      public List<String> classNames() {
+        return List.of("a");
+      }
+
+      @Override
+      public int label(int index) {
+        return 0;
+      }
+
       @Override
       public void readFloats(int index, float[] dst, int offset) {
         throw new UnsupportedOperationException("not read by forwardBatchSize");

@@ -1,5 +1,6 @@
 package dev.graft.data;
 
+import dev.graft.data.read.InMemoryData;
 import dev.graft.data.transform.Preprocessing;
 import dev.graft.error.DataException;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -14,7 +15,7 @@ import org.junit.jupiter.api.Test;
 
 class LabeledDatasTest {
 
-  private final LabeledData data = LabeledDatas.inMemory(new float[] {0, 1, 2, 3, 4, 5}, new long[] {1},
+  private final LabeledData data = InMemoryData.of(new float[] {0, 1, 2, 3, 4, 5}, new long[] {1},
       new int[] {0, 1, 2, 0, 1, 2}, List.of("a", "b", "c"));
 
   @Test
@@ -47,7 +48,7 @@ class LabeledDatasTest {
 
   @Test
   void preprocessedScalesEachChannelAsItReads() {
-    LabeledData pixels = LabeledDatas.inMemory(new float[] {1, 2, 5, 10, 0, 255}, new long[] {1, 2},
+    LabeledData pixels = InMemoryData.of(new float[] {1, 2, 5, 10, 0, 255}, new long[] {1, 2},
         new int[] {0, 1, 0}, List.of("a", "b"));
     Preprocessing meanStd = Preprocessing.meanStd(new float[] {1, 2}, new float[] {2, 4});
     LabeledData scaled = LabeledDatas.preprocessed(pixels, meanStd);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.graft.data.read.InMemoryData;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
@@ -22,7 +23,7 @@ class SplitsTest {
       labels[i] = i < 100 ? 0 : i < 150 ? 1 : 2;
       values[i] = i;
     }
-    return LabeledDatas.inMemory(values, new long[] {1}, labels, List.of("a", "b", "c"));
+    return InMemoryData.of(values, new long[] {1}, labels, List.of("a", "b", "c"));
   }
 
   private static int[] values(LabeledData d) {

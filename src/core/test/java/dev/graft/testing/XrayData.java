@@ -2,7 +2,7 @@ package dev.graft.testing;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.graft.data.DataOptions;
+import dev.graft.data.read.DataOptions;
 import dev.graft.data.DataSources;
 import dev.graft.data.LabeledData;
 import dev.graft.data.LabeledDatas;

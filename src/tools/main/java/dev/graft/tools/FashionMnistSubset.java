@@ -1,8 +1,8 @@
 package dev.graft.tools;
 
-import dev.graft.data.FashionMnist;
-import dev.graft.data.internal.IdxFiles.IdxArray;
-import dev.graft.data.internal.IdxFiles;
+import dev.graft.data.read.FashionMnist;
+import dev.graft.data.read.internal.IdxFiles.IdxArray;
+import dev.graft.data.read.internal.IdxFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

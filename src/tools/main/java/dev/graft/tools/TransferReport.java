@@ -3,7 +3,7 @@ package dev.graft.tools;
 import dev.graft.head.CutChoice;
 import dev.graft.Graft;
 import dev.graft.GraftModel;
-import dev.graft.data.DataOptions;
+import dev.graft.data.read.DataOptions;
 import dev.graft.data.DataSources;
 import dev.graft.data.LabeledData;
 import dev.graft.head.HeadSpec;

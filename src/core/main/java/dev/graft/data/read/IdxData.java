@@ -1,10 +1,12 @@
-package dev.graft.data;
+package dev.graft.data.read;
 
+import dev.graft.data.ExampleKind;
+import dev.graft.data.SkippedItem;
 import dev.graft.error.DataException;
-import dev.graft.data.internal.IdxFiles.IdxArray;
-import dev.graft.data.internal.IdxFiles;
-import dev.graft.data.internal.ImageDecoder;
-import dev.graft.data.internal.ImageTarget;
+import dev.graft.data.read.internal.IdxFiles.IdxArray;
+import dev.graft.data.read.internal.IdxFiles;
+import dev.graft.data.read.internal.ImageDecoder;
+import dev.graft.data.read.internal.ImageTarget;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -1,11 +1,13 @@
-package dev.graft.data;
+package dev.graft.data.read;
 
+import dev.graft.data.ExampleKind;
+import dev.graft.data.SkippedItem;
 import dev.graft.error.DataException;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
-import dev.graft.data.internal.ImageDecoder;
-import dev.graft.data.internal.ImageTarget;
-import dev.graft.data.internal.TfRecords;
+import dev.graft.data.read.internal.ImageDecoder;
+import dev.graft.data.read.internal.ImageTarget;
+import dev.graft.data.read.internal.TfRecords;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -1,5 +1,6 @@
-package dev.graft.data;
+package dev.graft.data.read;
 
+import dev.graft.data.ExampleKind;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.graft.data.internal;
+package dev.graft.data.read.internal;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

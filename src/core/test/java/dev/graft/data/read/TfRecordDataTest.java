@@ -1,12 +1,16 @@
-package dev.graft.data;
+package dev.graft.data.read;
 
+import dev.graft.data.DataSources;
+import dev.graft.data.ExampleKind;
+import dev.graft.data.LabeledData;
+import dev.graft.data.TestData;
 import dev.graft.error.DataException;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.graft.data.internal.TfRecords;
+import dev.graft.data.read.internal.TfRecords;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

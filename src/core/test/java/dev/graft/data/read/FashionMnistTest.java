@@ -1,10 +1,14 @@
-package dev.graft.data;
+package dev.graft.data.read;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.graft.data.internal.IdxFiles;
+import dev.graft.data.DataSources;
+import dev.graft.data.LabeledData;
+import dev.graft.data.LabeledDatas;
+import dev.graft.data.TestData;
+import dev.graft.data.read.internal.IdxFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;

@@ -1,4 +1,4 @@
-package dev.graft.data.internal;
+package dev.graft.data.read.internal;
 
 import dev.graft.error.DataException;
 import java.io.BufferedInputStream;

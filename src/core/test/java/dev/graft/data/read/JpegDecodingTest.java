@@ -1,11 +1,12 @@
-package dev.graft.data;
+package dev.graft.data.read;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.graft.data.internal.ImageDecoder;
+import dev.graft.data.TestData;
+import dev.graft.data.read.internal.ImageDecoder;
 import dev.graft.testing.PythonSide;
 import java.nio.file.Files;
 import java.nio.file.Path;

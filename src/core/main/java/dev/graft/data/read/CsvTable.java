@@ -1,7 +1,7 @@
-package dev.graft.data;
+package dev.graft.data.read;
 
 import dev.graft.error.DataException;
-import dev.graft.data.internal.CsvLines;
+import dev.graft.data.read.internal.CsvLines;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,8 +1,15 @@
-package dev.graft.data;
+package dev.graft.data.read;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.graft.data.Batch;
+import dev.graft.data.BatchIterator;
+import dev.graft.data.BatchStream;
+import dev.graft.data.DataSources;
+import dev.graft.data.LabeledData;
+import dev.graft.data.LabeledDatas;
+import dev.graft.data.TestData;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

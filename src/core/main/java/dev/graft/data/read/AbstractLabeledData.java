@@ -1,5 +1,8 @@
-package dev.graft.data;
+package dev.graft.data.read;
 
+import dev.graft.data.ExampleKind;
+import dev.graft.data.LabeledData;
+import dev.graft.data.SkippedItem;
 import java.util.List;
 
 /**

@@ -1,4 +1,4 @@
-package dev.graft.data.internal;
+package dev.graft.data.read.internal;
 
 /**
  * Resizes HWC float images (bilinear, half-pixel centers as {@code tf.image.resize}) and converts gray and RGB.

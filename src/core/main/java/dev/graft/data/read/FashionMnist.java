@@ -1,7 +1,8 @@
-package dev.graft.data;
+package dev.graft.data.read;
 
+import dev.graft.data.LabeledData;
 import dev.graft.error.DataException;
-import dev.graft.data.internal.IdxFiles;
+import dev.graft.data.read.internal.IdxFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;

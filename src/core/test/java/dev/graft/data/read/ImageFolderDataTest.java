@@ -1,5 +1,8 @@
-package dev.graft.data;
+package dev.graft.data.read;
 
+import dev.graft.data.DataSources;
+import dev.graft.data.LabeledData;
+import dev.graft.data.TestData;
 import dev.graft.error.DataException;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
