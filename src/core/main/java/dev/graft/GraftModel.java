@@ -3,7 +3,7 @@ package dev.graft;
 import dev.graft.head.CutChoice;
 import dev.graft.error.GraftException;
 import dev.graft.data.LabeledData;
-import dev.graft.data.LabeledDatas;
+import dev.graft.data.view.LabeledDatas;
 import dev.graft.data.transform.Preprocessing;
 import dev.graft.export.ExportMetadata;
 import dev.graft.export.ExportOptions;

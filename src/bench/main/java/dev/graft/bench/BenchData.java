@@ -4,7 +4,7 @@ import dev.graft.data.read.DataOptions;
 import dev.graft.data.DataSources;
 import dev.graft.data.read.FashionMnist;
 import dev.graft.data.LabeledData;
-import dev.graft.data.LabeledDatas;
+import dev.graft.data.view.LabeledDatas;
 import dev.graft.data.transform.Preprocessing;
 import java.util.ArrayList;
 import java.util.List;

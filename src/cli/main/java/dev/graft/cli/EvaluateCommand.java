@@ -5,7 +5,7 @@ import dev.graft.error.GraftException;
 import dev.graft.data.read.DataOptions;
 import dev.graft.data.DataSources;
 import dev.graft.data.LabeledData;
-import dev.graft.data.LabeledDatas;
+import dev.graft.data.view.LabeledDatas;
 import dev.graft.train.Metrics;
 import java.io.PrintWriter;
 import java.nio.file.Path;

@@ -3,7 +3,7 @@ package dev.graft.cli;
 import dev.graft.data.read.DataOptions;
 import dev.graft.data.DataSources;
 import dev.graft.data.LabeledData;
-import dev.graft.data.LabeledDatas;
+import dev.graft.data.view.LabeledDatas;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;

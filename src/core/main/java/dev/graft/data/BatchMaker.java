@@ -1,6 +1,7 @@
 package dev.graft.data;
 
 import dev.graft.data.transform.Augmentation;
+import dev.graft.data.view.LabeledDatas;
 import dev.graft.error.DataException;
 import java.util.ArrayList;
 import java.util.Arrays;

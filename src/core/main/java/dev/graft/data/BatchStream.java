@@ -1,6 +1,7 @@
 package dev.graft.data;
 
 import dev.graft.data.transform.Augmentation;
+import dev.graft.data.view.LabeledDatas;
 import java.util.Arrays;
 import java.util.Set;
 import java.util.SplittableRandom;

@@ -7,6 +7,7 @@ import dev.graft.data.read.IdxData;
 import dev.graft.data.read.ImageFilesData;
 import dev.graft.data.read.ImageFolderData;
 import dev.graft.data.read.TfRecordData;
+import dev.graft.data.view.LabeledDatas;
 import dev.graft.error.DataException;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;

@@ -8,7 +8,7 @@ import dev.graft.data.BatchIterator;
 import dev.graft.data.BatchStream;
 import dev.graft.data.ExampleKind;
 import dev.graft.data.LabeledData;
-import dev.graft.data.LabeledDatas;
+import dev.graft.data.view.LabeledDatas;
 import dev.graft.data.transform.Preprocessing;
 import dev.graft.graph.Pooling;
 import java.util.ArrayList;

@@ -3,7 +3,7 @@ package dev.graft.train;
 import dev.graft.data.Batch;
 import dev.graft.data.ExampleKind;
 import dev.graft.data.LabeledData;
-import dev.graft.data.LabeledDatas;
+import dev.graft.data.view.LabeledDatas;
 import dev.graft.data.read.InMemoryData;
 import java.io.IOException;
 import java.io.UncheckedIOException;

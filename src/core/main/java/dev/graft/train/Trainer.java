@@ -95,7 +95,7 @@ public final class Trainer {
     if (train.size() == 0) {
       throw new GraftException("The training data is empty; check --data and --classes.");
     }
-    dev.graft.data.LabeledDatas.requireExamplesOfEveryClass(train);
+    dev.graft.data.view.LabeledDatas.requireExamplesOfEveryClass(train);
     if (config.checkpointDir() != null) {
       CheckpointFolder.check(config.checkpointDir(), config.resume());
     }

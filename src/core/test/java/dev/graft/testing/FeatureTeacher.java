@@ -4,9 +4,9 @@ import dev.graft.GraftModel;
 import dev.graft.data.Batch;
 import dev.graft.data.BatchIterator;
 import dev.graft.data.BatchStream;
-import dev.graft.data.DataViews;
+import dev.graft.data.view.DataViews;
 import dev.graft.data.LabeledData;
-import dev.graft.data.LabeledDatas;
+import dev.graft.data.view.LabeledDatas;
 import java.util.Random;
 import org.tensorflow.Result;
 

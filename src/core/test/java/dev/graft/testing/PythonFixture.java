@@ -3,7 +3,7 @@ package dev.graft.testing;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.graft.data.LabeledData;
-import dev.graft.data.LabeledDatas;
+import dev.graft.data.view.LabeledDatas;
 import dev.graft.data.read.InMemoryData;
 import dev.graft.data.transform.Preprocessing;
 import java.io.IOException;

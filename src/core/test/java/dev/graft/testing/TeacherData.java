@@ -2,7 +2,7 @@ package dev.graft.testing;
 
 import dev.graft.data.ExampleKind;
 import dev.graft.data.LabeledData;
-import dev.graft.data.LabeledDatas;
+import dev.graft.data.view.LabeledDatas;
 import dev.graft.data.read.InMemoryData;
 import dev.graft.model.TensorSpec;
 import java.util.List;

@@ -9,7 +9,7 @@ import dev.graft.data.BatchStream;
 import dev.graft.data.read.DataOptions;
 import dev.graft.data.DataSources;
 import dev.graft.data.LabeledData;
-import dev.graft.data.LabeledDatas;
+import dev.graft.data.view.LabeledDatas;
 import dev.graft.data.transform.Preprocessing;
 import dev.graft.features.FeatureOptions;
 import java.io.IOException;

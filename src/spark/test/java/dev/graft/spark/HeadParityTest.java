@@ -12,7 +12,7 @@ import dev.graft.data.read.DataOptions;
 import dev.graft.data.DataSources;
 import dev.graft.data.LabeledData;
 import dev.graft.data.transform.Preprocessing;
-import dev.graft.data.Splits;
+import dev.graft.data.view.Splits;
 import dev.graft.export.ExportOptions;
 import dev.graft.export.ExportProbe;
 import dev.graft.features.FeatureExtractor;

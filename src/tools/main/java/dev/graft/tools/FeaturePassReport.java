@@ -8,7 +8,7 @@ import dev.graft.data.BatchStream;
 import dev.graft.data.read.DataOptions;
 import dev.graft.data.DataSources;
 import dev.graft.data.LabeledData;
-import dev.graft.data.LabeledDatas;
+import dev.graft.data.view.LabeledDatas;
 import dev.graft.data.transform.Preprocessing;
 import dev.graft.feature.Featurizer;
 import dev.graft.model.SignatureInfo;

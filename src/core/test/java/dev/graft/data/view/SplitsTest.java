@@ -1,10 +1,12 @@
-package dev.graft.data;
+package dev.graft.data.view;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.graft.data.LabeledData;
+import dev.graft.data.TestData;
 import dev.graft.data.read.InMemoryData;
 import java.util.Arrays;
 import java.util.HashSet;

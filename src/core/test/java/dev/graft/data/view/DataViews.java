@@ -1,5 +1,6 @@
-package dev.graft.data;
+package dev.graft.data.view;
 
+import dev.graft.data.LabeledData;
 import dev.graft.error.DataException;
 import java.util.function.IntPredicate;
 import java.util.function.IntUnaryOperator;

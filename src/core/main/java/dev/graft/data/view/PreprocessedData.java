@@ -1,5 +1,6 @@
-package dev.graft.data;
+package dev.graft.data.view;
 
+import dev.graft.data.LabeledData;
 import dev.graft.data.transform.Preprocessing;
 
 /** A view of float data with a {@link Preprocessing} applied to every example as it is read. */

@@ -1,5 +1,6 @@
-package dev.graft.data;
+package dev.graft.data.view;
 
+import dev.graft.data.LabeledData;
 import java.util.List;
 
 /** A view of some examples of another data set, optionally relabelled. */

@@ -1,5 +1,6 @@
-package dev.graft.data;
+package dev.graft.data.view;
 
+import dev.graft.data.LabeledData;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

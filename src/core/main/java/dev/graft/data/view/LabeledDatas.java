@@ -1,5 +1,7 @@
-package dev.graft.data;
+package dev.graft.data.view;
 
+import dev.graft.data.ExampleKind;
+import dev.graft.data.LabeledData;
 import dev.graft.data.transform.Preprocessing;
 import dev.graft.error.DataException;
 import java.util.ArrayList;

@@ -1,5 +1,8 @@
-package dev.graft.data;
+package dev.graft.data.view;
 
+import dev.graft.data.ExampleKind;
+import dev.graft.data.LabeledData;
+import dev.graft.data.SkippedItem;
 import java.util.List;
 
 /** A {@link LabeledData} that passes every call to another; a view overrides only what it changes. */
