@@ -1,7 +1,7 @@
 package dev.graft.cli;
 
 import dev.graft.error.GraftException;
-import dev.graft.data.Batch;
+import dev.graft.data.batch.Batch;
 import dev.graft.data.LabeledData;
 import dev.graft.data.view.LabeledDatas;
 import dev.graft.data.transform.Preprocessing;

@@ -1,6 +1,6 @@
 package dev.graft.train;
 
-import dev.graft.data.Batch;
+import dev.graft.data.batch.Batch;
 import dev.graft.data.ExampleKind;
 import dev.graft.data.LabeledData;
 import dev.graft.data.view.LabeledDatas;

@@ -1,7 +1,7 @@
 package dev.graft.train;
 
 import dev.graft.error.GraftException;
-import dev.graft.data.BatchStream;
+import dev.graft.data.batch.BatchStream;
 import dev.graft.data.LabeledData;
 import dev.graft.data.transform.Preprocessing;
 import dev.graft.feature.Featurizer;

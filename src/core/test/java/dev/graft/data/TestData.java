@@ -1,6 +1,7 @@
 package dev.graft.data;
 
 import com.google.protobuf.ByteString;
+import dev.graft.data.batch.Batch;
 import dev.graft.data.view.LabeledDatas;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;

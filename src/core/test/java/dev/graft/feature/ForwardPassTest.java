@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.graft.data.BatchStream;
+import dev.graft.data.batch.BatchStream;
 import dev.graft.data.LabeledData;
 import dev.graft.data.read.InMemoryData;
 import dev.graft.error.GraftException;

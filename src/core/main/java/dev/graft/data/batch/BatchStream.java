@@ -1,5 +1,7 @@
-package dev.graft.data;
+package dev.graft.data.batch;
 
+import dev.graft.data.ExampleKind;
+import dev.graft.data.LabeledData;
 import dev.graft.data.transform.Augmentation;
 import dev.graft.data.view.LabeledDatas;
 import java.util.Arrays;

@@ -1,4 +1,4 @@
-package dev.graft.data;
+package dev.graft.data.batch;
 
 import java.util.concurrent.atomic.AtomicInteger;
 import org.tensorflow.Tensor;

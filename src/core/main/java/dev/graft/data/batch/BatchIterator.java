@@ -1,4 +1,4 @@
-package dev.graft.data;
+package dev.graft.data.batch;
 
 import java.util.ArrayList;
 import java.util.Iterator;

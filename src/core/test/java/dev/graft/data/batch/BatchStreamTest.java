@@ -1,5 +1,8 @@
-package dev.graft.data;
+package dev.graft.data.batch;
 
+import dev.graft.data.ExampleKind;
+import dev.graft.data.LabeledData;
+import dev.graft.data.TestData;
 import dev.graft.data.read.InMemoryData;
 import dev.graft.data.transform.Augmentation;
 import dev.graft.error.DataException;
