@@ -16,6 +16,7 @@ module dev.graft {
   exports dev.graft.data;
   exports dev.graft.data.batch;
   exports dev.graft.data.read;
+  exports dev.graft.data.spec;
   exports dev.graft.data.transform;
   exports dev.graft.data.view;
   exports dev.graft.error;

@@ -1,7 +1,7 @@
 package dev.graft.bench;
 
 import dev.graft.data.read.DataOptions;
-import dev.graft.data.DataSources;
+import dev.graft.data.spec.DataSources;
 import dev.graft.data.read.FashionMnist;
 import dev.graft.data.LabeledData;
 import dev.graft.data.view.LabeledDatas;

@@ -4,7 +4,7 @@ import dev.graft.head.CutChoice;
 import dev.graft.Graft;
 import dev.graft.GraftModel;
 import dev.graft.data.read.DataOptions;
-import dev.graft.data.DataSources;
+import dev.graft.data.spec.DataSources;
 import dev.graft.data.view.LabeledDatas;
 import dev.graft.data.LabeledData;
 import dev.graft.data.transform.Preprocessing;

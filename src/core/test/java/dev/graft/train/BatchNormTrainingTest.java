@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import dev.graft.Graft;
 import dev.graft.GraftModel;
 import dev.graft.data.read.DataOptions;
-import dev.graft.data.DataSources;
+import dev.graft.data.spec.DataSources;
 import dev.graft.data.LabeledData;
 import dev.graft.data.view.LabeledDatas;
 import dev.graft.export.ExportOptions;

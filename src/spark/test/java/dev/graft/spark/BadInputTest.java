@@ -8,7 +8,7 @@ import dev.graft.Graft;
 import dev.graft.error.GraftException;
 import dev.graft.error.DataException;
 import dev.graft.data.read.DataOptions;
-import dev.graft.data.DataSources;
+import dev.graft.data.spec.DataSources;
 import dev.graft.data.LabeledData;
 import dev.graft.features.FeatureOptions;
 import dev.graft.testing.PythonSide;

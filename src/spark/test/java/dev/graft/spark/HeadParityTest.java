@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.graft.Graft;
 import dev.graft.GraftModel;
 import dev.graft.data.read.DataOptions;
-import dev.graft.data.DataSources;
+import dev.graft.data.spec.DataSources;
 import dev.graft.data.LabeledData;
 import dev.graft.data.transform.Preprocessing;
 import dev.graft.data.view.Splits;

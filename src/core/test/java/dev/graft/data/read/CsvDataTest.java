@@ -1,6 +1,6 @@
 package dev.graft.data.read;
 
-import dev.graft.data.DataSources;
+import dev.graft.data.spec.DataSources;
 import dev.graft.data.LabeledData;
 import dev.graft.data.TestData;
 import dev.graft.error.DataException;

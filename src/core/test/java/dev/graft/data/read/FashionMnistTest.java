@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.graft.data.DataSources;
+import dev.graft.data.spec.DataSources;
 import dev.graft.data.LabeledData;
 import dev.graft.data.view.LabeledDatas;
 import dev.graft.data.TestData;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.graft.data.batch.Batch;
 import dev.graft.data.batch.BatchIterator;
 import dev.graft.data.batch.BatchStream;
-import dev.graft.data.DataSources;
+import dev.graft.data.spec.DataSources;
 import dev.graft.data.LabeledData;
 import dev.graft.data.view.LabeledDatas;
 import dev.graft.data.TestData;

@@ -1,5 +1,6 @@
-package dev.graft.data;
+package dev.graft.data.spec;
 
+import dev.graft.data.LabeledData;
 import dev.graft.data.read.CsvData;
 import dev.graft.data.read.DataOptions;
 import dev.graft.data.read.FashionMnist;

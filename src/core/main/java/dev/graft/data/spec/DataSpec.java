@@ -1,4 +1,4 @@
-package dev.graft.data;
+package dev.graft.data.spec;
 
 import dev.graft.data.read.FashionMnist;
 import java.util.ArrayList;
