@@ -10,7 +10,7 @@ import java.nio.file.Path;
 /**
  * Makes the Fashion-MNIST subset bundled as resources: the first 600 training and 200 test images of each class.
  *
- * <p>Usage: {@code java -cp graft.jar dev.graft.data.FashionMnistSubset [SOURCE_DIR] [OUT_DIR]}, by default from
+ * <p>Usage: {@code java -cp graft.jar dev.graft.tools.FashionMnistSubset [SOURCE_DIR] [OUT_DIR]}, by default from
  * {@code /usr/share/datasets/fashion-mnist} to {@code src/core/main/resources/datasets/fashion-mnist}. The output is the
  * same bytes on every run (gzip level 9, no timestamp).
  */
