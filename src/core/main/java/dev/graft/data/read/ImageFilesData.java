@@ -57,8 +57,7 @@ public final class ImageFilesData extends AbstractLabeledData {
       throw new DataException(paths.get(0).toString(), "no readable image among " + files.size() + " (" + skipped.size()
           + " skipped" + (skipped.isEmpty() ? "" : ", first: " + skipped.get(0)) + ")");
     }
-    var target = ImageTarget.resolve(options.targetShape(),
-        () -> ImageDecoder.probe(Path.of(kept.get(0))));
+    var target = ImageTarget.resolve(options.targetShape(), () -> ImageDecoder.probe(Path.of(kept.get(0))));
     return new ImageFilesData(paths.get(0).toString(), Path.of(""), kept.toArray(String[]::new),
         new int[kept.size()], List.of(UNLABELLED), target, skipped);
   }
