@@ -4,10 +4,10 @@ import dev.graft.head.CutChoice;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.graft.data.DataOptions;
-import dev.graft.data.DataSources;
+import dev.graft.data.read.DataOptions;
+import dev.graft.data.spec.DataSources;
 import dev.graft.data.LabeledData;
-import dev.graft.data.Splits;
+import dev.graft.data.view.Splits;
 import dev.graft.export.ExportOptions;
 import dev.graft.head.HeadSpec;
 import dev.graft.train.FreezePolicy;

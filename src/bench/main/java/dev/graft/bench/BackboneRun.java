@@ -4,7 +4,7 @@ import dev.graft.head.CutChoice;
 import dev.graft.Graft;
 import dev.graft.GraftModel;
 import dev.graft.data.LabeledData;
-import dev.graft.data.Preprocessing;
+import dev.graft.data.transform.Preprocessing;
 import dev.graft.head.HeadSpec;
 import dev.graft.train.EpochMetrics;
 import dev.graft.train.FreezePolicy;

@@ -1,11 +1,11 @@
 package dev.graft.bench;
 
-import dev.graft.data.DataOptions;
-import dev.graft.data.DataSources;
-import dev.graft.data.FashionMnist;
+import dev.graft.data.read.DataOptions;
+import dev.graft.data.spec.DataSources;
+import dev.graft.data.read.FashionMnist;
 import dev.graft.data.LabeledData;
-import dev.graft.data.LabeledDatas;
-import dev.graft.data.Preprocessing;
+import dev.graft.data.view.LabeledDatas;
+import dev.graft.data.transform.Preprocessing;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;

@@ -1,7 +1,7 @@
 package dev.graft.bench;
 
 import dev.graft.data.LabeledData;
-import dev.graft.data.LabeledDatas;
+import dev.graft.data.view.LabeledDatas;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;

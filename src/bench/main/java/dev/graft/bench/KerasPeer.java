@@ -1,6 +1,6 @@
 package dev.graft.bench;
 
-import dev.graft.data.BatchStream;
+import dev.graft.data.batch.BatchStream;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.UncheckedIOException;

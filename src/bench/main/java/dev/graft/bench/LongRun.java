@@ -1,7 +1,7 @@
 package dev.graft.bench;
 
 import dev.graft.GraftModel;
-import dev.graft.data.Splits;
+import dev.graft.data.view.Splits;
 import dev.graft.train.EpochMetrics;
 import dev.graft.train.TrainResult;
 import dev.graft.train.TrainingListener;

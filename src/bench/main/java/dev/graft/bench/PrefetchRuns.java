@@ -1,8 +1,8 @@
 package dev.graft.bench;
 
 import dev.graft.GraftModel;
-import dev.graft.data.DataOptions;
-import dev.graft.data.DataSources;
+import dev.graft.data.read.DataOptions;
+import dev.graft.data.spec.DataSources;
 import dev.graft.data.LabeledData;
 import dev.graft.train.TrainResult;
 import java.awt.image.BufferedImage;

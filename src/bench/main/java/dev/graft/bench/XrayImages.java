@@ -1,9 +1,9 @@
 package dev.graft.bench;
 
-import dev.graft.data.DataOptions;
-import dev.graft.data.ImageFolderData;
+import dev.graft.data.read.DataOptions;
+import dev.graft.data.read.ImageFolderData;
 import dev.graft.data.LabeledData;
-import dev.graft.data.LabeledDatas;
+import dev.graft.data.view.LabeledDatas;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;

@@ -2,10 +2,10 @@ package dev.graft.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.graft.error.GraftException;
-import dev.graft.data.DataOptions;
-import dev.graft.data.DataSources;
+import dev.graft.data.read.DataOptions;
+import dev.graft.data.spec.DataSources;
 import dev.graft.data.LabeledData;
-import dev.graft.data.LabeledDatas;
+import dev.graft.data.view.LabeledDatas;
 import dev.graft.train.Metrics;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -43,7 +43,7 @@ final class EvaluateCommand implements Callable<Integer> {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--top-k must be at least 1, got " + topK);
     }
     try {
-      dev.graft.data.DataSpec.parse(data);
+      dev.graft.data.spec.DataSpec.parse(data);
     } catch (IllegalArgumentException e) {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }

@@ -1,10 +1,10 @@
 package dev.graft.cli;
 
 import dev.graft.error.GraftException;
-import dev.graft.data.Batch;
+import dev.graft.data.batch.Batch;
 import dev.graft.data.LabeledData;
-import dev.graft.data.LabeledDatas;
-import dev.graft.data.Preprocessing;
+import dev.graft.data.view.LabeledDatas;
+import dev.graft.data.transform.Preprocessing;
 import dev.graft.export.ExportMetadata;
 import dev.graft.feature.ForwardPass;
 import dev.graft.graph.TensorRef;

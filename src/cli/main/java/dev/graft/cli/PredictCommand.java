@@ -1,9 +1,9 @@
 package dev.graft.cli;
 
-import dev.graft.data.DataOptions;
-import dev.graft.data.DataSources;
+import dev.graft.data.read.DataOptions;
+import dev.graft.data.spec.DataSources;
 import dev.graft.data.LabeledData;
-import dev.graft.data.LabeledDatas;
+import dev.graft.data.view.LabeledDatas;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -50,7 +50,7 @@ final class PredictCommand implements Callable<Integer> {
     for (String input : inputs) {
       if (!DataSources.isUnlabelled(input)) {
         try {
-          dev.graft.data.DataSpec.parse(input);
+          dev.graft.data.spec.DataSpec.parse(input);
         } catch (IllegalArgumentException e) {
           throw new ParameterException(spec.commandLine(), e.getMessage());
         }

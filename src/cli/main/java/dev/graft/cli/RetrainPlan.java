@@ -1,7 +1,7 @@
 package dev.graft.cli;
 
-import dev.graft.data.DataSpec;
-import dev.graft.data.Preprocessing;
+import dev.graft.data.spec.DataSpec;
+import dev.graft.data.transform.Preprocessing;
 import dev.graft.error.SettingException;
 import dev.graft.export.ExportOptions;
 import dev.graft.head.HeadSpec;

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.graft.data.internal.TfRecords;
+import dev.graft.data.read.internal.TfRecords;
 import dev.graft.model.LoadedModel;
 import dev.graft.testing.SharedModels;
 import dev.graft.testing.RandomInputs;

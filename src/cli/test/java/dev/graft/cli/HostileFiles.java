@@ -1,7 +1,7 @@
 package dev.graft.cli;
 
-import dev.graft.data.internal.IdxFiles;
-import dev.graft.data.internal.TfRecords;
+import dev.graft.data.read.internal.IdxFiles;
+import dev.graft.data.read.internal.TfRecords;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

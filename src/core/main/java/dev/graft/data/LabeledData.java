@@ -27,8 +27,9 @@ public interface LabeledData {
   ExampleKind kind();
 
   /**
-   * Whether the float values are pixels 0..255 of decoded images, which {@link Preprocessing} scales for a model,
-   * rather than numbers to use as they are (the feature columns of a CSV).
+   * Whether the float values are pixels 0..255 of decoded images, which
+   * {@link dev.graft.data.transform.Preprocessing} scales for a model, rather than numbers to use as they are (the
+   * feature columns of a CSV).
    */
   default boolean pixelValues() {
     return kind() == ExampleKind.FLOAT;

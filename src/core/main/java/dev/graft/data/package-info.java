@@ -1,5 +1,7 @@
 /**
- * Reads labelled examples from image folders, IDX, CSV and TFRecord files, and the bundled Fashion-MNIST set.
- * Splits, augments and preprocesses them, and feeds TensorFlow in prefetched, closeable batches.
+ * The data pipeline's shared types: {@code LabeledData} (random-access labelled examples), {@code ExampleKind} and
+ * {@code SkippedItem}. Its subpackages are the pipeline's stages, each above this one: {@code read} (readers),
+ * {@code transform} (preprocessing, augmentation), {@code view} (subsets, classes, splits), {@code batch} (tensors
+ * for TensorFlow) and {@code spec} (a data spec string to opened data).
  */
 package dev.graft.data;

@@ -1,6 +1,6 @@
 package dev.graft.export;
 
-import dev.graft.data.Preprocessing;
+import dev.graft.data.transform.Preprocessing;
 import dev.graft.graph.CutPoint;
 import dev.graft.head.Head;
 import dev.graft.head.HeadSpec;

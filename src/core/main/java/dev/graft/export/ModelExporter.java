@@ -4,7 +4,7 @@ import dev.graft.graph.TensorRef;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.google.common.hash.Hashing;
-import dev.graft.data.Preprocessing;
+import dev.graft.data.transform.Preprocessing;
 import dev.graft.graph.CutPoint;
 import dev.graft.graph.GraphIndex;
 import dev.graft.graph.ReservedNames;

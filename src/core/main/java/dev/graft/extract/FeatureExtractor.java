@@ -7,7 +7,7 @@ import dev.graft.Graft;
 import dev.graft.error.GraftException;
 import dev.graft.feature.Featurizer;
 import dev.graft.GraftModel;
-import dev.graft.data.Preprocessing;
+import dev.graft.data.transform.Preprocessing;
 import dev.graft.model.LoadedModel;
 import dev.graft.model.SavedModelDir;
 import dev.graft.model.SignatureInfo;

@@ -45,7 +45,7 @@ public record FeatureOptions(String tag, String signature, String cutAt, String 
           + intraOpThreads + "," + interOpThreads);
     }
     if (preprocess != null) {
-      dev.graft.data.Preprocessing.parse(preprocess);
+      dev.graft.data.transform.Preprocessing.parse(preprocess);
     }
     java.util.Objects.requireNonNull(tag, "tag");
     java.util.Objects.requireNonNull(signature, "signature");

@@ -1,9 +1,9 @@
 package dev.graft.extract;
 
 import dev.graft.error.GraftException;
-import dev.graft.data.Preprocessing;
-import dev.graft.data.internal.ImageDecoder;
-import dev.graft.data.internal.ImageTarget;
+import dev.graft.data.transform.Preprocessing;
+import dev.graft.data.read.internal.ImageDecoder;
+import dev.graft.data.read.internal.ImageTarget;
 import dev.graft.model.TensorSpec;
 import java.util.Arrays;
 import org.tensorflow.proto.DataType;
@@ -11,7 +11,7 @@ import org.tensorflow.proto.DataType;
 /**
  * Turns one encoded image into the model input values {@code retrain} would feed: decoded, resized to the model
  * input's height, width and channels, then scaled by the preprocessing, in that order and with the same arithmetic
- * as an image folder read through {@link dev.graft.data.LabeledDatas#preprocessed}.
+ * as an image folder read through {@link dev.graft.data.view.LabeledDatas#preprocessed}.
  *
  * <pre>{@code
  * ImageInput input = ImageInput.forModel(model.input(), Preprocessing.symmetric());

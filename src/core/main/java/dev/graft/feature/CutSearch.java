@@ -1,8 +1,8 @@
 package dev.graft.feature;
 
 import dev.graft.data.LabeledData;
-import dev.graft.data.LabeledDatas;
-import dev.graft.data.Preprocessing;
+import dev.graft.data.view.LabeledDatas;
+import dev.graft.data.transform.Preprocessing;
 import dev.graft.graph.CutCandidates;
 import dev.graft.graph.Pooling;
 import java.util.ArrayList;

@@ -1,8 +1,8 @@
 package dev.graft.feature;
 
-import dev.graft.data.Batch;
-import dev.graft.data.BatchIterator;
-import dev.graft.data.BatchStream;
+import dev.graft.data.batch.Batch;
+import dev.graft.data.batch.BatchIterator;
+import dev.graft.data.batch.BatchStream;
 import dev.graft.data.LabeledData;
 import dev.graft.error.GraftException;
 import java.util.Arrays;

@@ -1,9 +1,9 @@
 package dev.graft.train;
 
 import dev.graft.error.GraftException;
-import dev.graft.data.Batch;
-import dev.graft.data.BatchIterator;
-import dev.graft.data.BatchStream;
+import dev.graft.data.batch.Batch;
+import dev.graft.data.batch.BatchIterator;
+import dev.graft.data.batch.BatchStream;
 import dev.graft.feature.ForwardPass;
 import java.util.LinkedHashMap;
 import java.util.List;

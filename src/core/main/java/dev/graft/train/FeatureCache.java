@@ -1,9 +1,10 @@
 package dev.graft.train;
 
-import dev.graft.data.Batch;
+import dev.graft.data.batch.Batch;
 import dev.graft.data.ExampleKind;
 import dev.graft.data.LabeledData;
-import dev.graft.data.LabeledDatas;
+import dev.graft.data.view.LabeledDatas;
+import dev.graft.data.read.InMemoryData;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteOrder;
@@ -137,7 +138,7 @@ final class FeatureCache implements AutoCloseable {
           + source.size());
     }
     LabeledData all = values != null
-        ? LabeledDatas.inMemory(values, new long[] {size}, LabeledDatas.labels(source), source.classNames())
+        ? InMemoryData.of(values, new long[] {size}, LabeledDatas.labels(source), source.classNames())
         : new MappedFeatures(source);
     if (count == filled.length) {
       return all;

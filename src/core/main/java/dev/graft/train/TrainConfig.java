@@ -1,6 +1,6 @@
 package dev.graft.train;
 
-import dev.graft.data.Augmentation;
+import dev.graft.data.transform.Augmentation;
 import dev.graft.error.SettingException;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,9 +1,9 @@
 package dev.graft.train;
 
 import dev.graft.error.GraftException;
-import dev.graft.data.BatchStream;
+import dev.graft.data.batch.BatchStream;
 import dev.graft.data.LabeledData;
-import dev.graft.data.Preprocessing;
+import dev.graft.data.transform.Preprocessing;
 import dev.graft.feature.Featurizer;
 import dev.graft.graph.GraphIndex;
 import dev.graft.graph.Pooling;
@@ -95,7 +95,7 @@ public final class Trainer {
     if (train.size() == 0) {
       throw new GraftException("The training data is empty; check --data and --classes.");
     }
-    dev.graft.data.LabeledDatas.requireExamplesOfEveryClass(train);
+    dev.graft.data.view.LabeledDatas.requireExamplesOfEveryClass(train);
     if (config.checkpointDir() != null) {
       CheckpointFolder.check(config.checkpointDir(), config.resume());
     }

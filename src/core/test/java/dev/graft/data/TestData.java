@@ -1,6 +1,8 @@
 package dev.graft.data;
 
 import com.google.protobuf.ByteString;
+import dev.graft.data.batch.Batch;
+import dev.graft.data.view.LabeledDatas;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -20,12 +22,12 @@ import org.tensorflow.proto.Int64List;
 import org.tensorflow.types.TFloat32;
 
 /** Small files and arrays the data tests write for themselves. */
-final class TestData {
+public final class TestData {
 
   private TestData() {}
 
   /** Random whole-number pixel values 0..255. */
-  static float[] pixels(Random rng, int n) {
+  public static float[] pixels(Random rng, int n) {
     float[] p = new float[n];
     for (int i = 0; i < n; i++) {
       p[i] = rng.nextInt(256);
@@ -34,7 +36,7 @@ final class TestData {
   }
 
   /** An 8-bit gray ({@code c == 1}) or RGB ({@code c == 3}) image of HWC pixel values. */
-  static BufferedImage image(float[] hwc, int h, int w, int c) {
+  public static BufferedImage image(float[] hwc, int h, int w, int c) {
     BufferedImage img = new BufferedImage(w, h, c == 1 ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_3BYTE_BGR);
     int[] ints = new int[hwc.length];
     for (int i = 0; i < ints.length; i++) {
@@ -45,7 +47,7 @@ final class TestData {
   }
 
   /** Encodes an image as PNG or JPEG bytes. */
-  static byte[] encode(float[] hwc, int h, int w, int c, String format) {
+  public static byte[] encode(float[] hwc, int h, int w, int c, String format) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try {
       if (!ImageIO.write(image(hwc, h, w, c), format, out)) {
@@ -58,7 +60,7 @@ final class TestData {
   }
 
   /** Writes an image file; the format follows the extension. */
-  static Path write(Path file, float[] hwc, int h, int w, int c) throws IOException {
+  public static Path write(Path file, float[] hwc, int h, int w, int c) throws IOException {
     Files.createDirectories(file.getParent());
     String name = file.getFileName().toString();
     String format = name.toLowerCase(java.util.Locale.ROOT).endsWith(".png") ? "png" : "jpeg";
@@ -67,7 +69,7 @@ final class TestData {
   }
 
   /** IDX bytes written by hand: magic {@code 0 0 8 rank}, big-endian dims, data. */
-  static byte[] idx(int[] dims, byte[] data) {
+  public static byte[] idx(int[] dims, byte[] data) {
     ByteBuffer b = ByteBuffer.allocate(4 + 4 * dims.length + data.length);
     b.put((byte) 0).put((byte) 0).put((byte) 8).put((byte) dims.length);
     for (int d : dims) {
@@ -77,7 +79,7 @@ final class TestData {
     return b.array();
   }
 
-  static byte[] gzip(byte[] data) throws IOException {
+  public static byte[] gzip(byte[] data) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
       gz.write(data);
@@ -86,7 +88,7 @@ final class TestData {
   }
 
   /** Pixel values as IDX bytes. */
-  static byte[] bytes(float[] values) {
+  public static byte[] bytes(float[] values) {
     byte[] b = new byte[values.length];
     for (int i = 0; i < b.length; i++) {
       b[i] = (byte) (int) values[i];
@@ -95,7 +97,7 @@ final class TestData {
   }
 
   /** A tf.Example with an encoded image, an int64 label and (if not null) a class text. */
-  static Example example(byte[] image, long label, String text) {
+  public static Example example(byte[] image, long label, String text) {
     Features.Builder f = Features.newBuilder();
     if (image != null) {
       f.putFeature("image/encoded", Feature.newBuilder()
@@ -110,7 +112,7 @@ final class TestData {
   }
 
   /** The values of a float batch. */
-  static float[] values(Batch batch) {
+  public static float[] values(Batch batch) {
     TFloat32 t = (TFloat32) batch.features();
     float[] out = new float[(int) t.shape().size()];
     t.copyTo(DataBuffers.of(out, false, false));
@@ -118,7 +120,7 @@ final class TestData {
   }
 
   /** Reads example {@code i} into a new array. */
-  static float[] read(LabeledData data, int i) {
+  public static float[] read(LabeledData data, int i) {
     float[] out = new float[(int) LabeledDatas.exampleSize(data)];
     data.readFloats(i, out, 0);
     return out;

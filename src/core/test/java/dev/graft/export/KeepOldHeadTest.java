@@ -38,7 +38,7 @@ class KeepOldHeadTest {
     Path version;
     try (GraftModel model = Graft.load(source)) {
       LabeledData data = TeacherData.make(model.model().input(), model.model().graph(), 64, 3, 1);
-      model.withPreprocessing(dev.graft.data.Preprocessing.none());
+      model.withPreprocessing(dev.graft.data.transform.Preprocessing.none());
       model.replaceHead(HeadSpec.builder().setNumClasses(3).optHidden(16).optDropout(0.5f).build());
       model.train(data, null, TrainConfig.builder().setEpochs(1).build());
       version = model.export(dir, ExportOptions.builder().optVersion(7).optKeepOldHead(true).build());

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.graft.Graft;
 import dev.graft.GraftModel;
-import dev.graft.data.Preprocessing;
+import dev.graft.data.transform.Preprocessing;
 import dev.graft.feature.Featurizer;
 import dev.graft.head.CutChoice;
 import dev.graft.testing.PythonSide;

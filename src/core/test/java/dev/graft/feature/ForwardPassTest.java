@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.graft.data.BatchStream;
+import dev.graft.data.batch.BatchStream;
 import dev.graft.data.LabeledData;
-import dev.graft.data.LabeledDatas;
+import dev.graft.data.read.InMemoryData;
 import dev.graft.error.GraftException;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,7 +31,7 @@ class ForwardPassTest {
       values[2 * i + 1] = i % 5 * 0.5f;
       labels[i] = i % 2;
     }
-    LabeledData data = LabeledDatas.inMemory(values, new long[] {2}, labels, List.of("a", "b"));
+    LabeledData data = InMemoryData.of(values, new long[] {2}, labels, List.of("a", "b"));
     try (Graph graph = new Graph(); Session session = new Session(graph)) {
       Ops tf = Ops.create(graph);
       Output<TFloat32> x = tf.withName("x").placeholder(TFloat32.class,
@@ -65,7 +65,7 @@ class ForwardPassTest {
 
   @Test
   void aFetchOfAnotherShapeFailsWithTheAdvice() {
-    LabeledData data = LabeledDatas.inMemory(new float[] {1, 2, 3, 4}, new long[] {2}, new int[] {0, 1},
+    LabeledData data = InMemoryData.of(new float[] {1, 2, 3, 4}, new long[] {2}, new int[] {0, 1},
         List.of("a", "b"));
     try (Graph graph = new Graph(); Session session = new Session(graph)) {
       Ops tf = Ops.create(graph);

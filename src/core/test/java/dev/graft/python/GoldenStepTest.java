@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.graft.Graft;
 import dev.graft.GraftModel;
 import dev.graft.data.LabeledData;
-import dev.graft.data.LabeledDatas;
+import dev.graft.data.view.LabeledDatas;
 import dev.graft.export.ExportOptions;
 import dev.graft.head.HeadBuilder;
 import dev.graft.head.HeadSpec;

@@ -1,12 +1,12 @@
 package dev.graft.testing;
 
 import dev.graft.GraftModel;
-import dev.graft.data.Batch;
-import dev.graft.data.BatchIterator;
-import dev.graft.data.BatchStream;
-import dev.graft.data.DataViews;
+import dev.graft.data.batch.Batch;
+import dev.graft.data.batch.BatchIterator;
+import dev.graft.data.batch.BatchStream;
+import dev.graft.data.view.DataViews;
 import dev.graft.data.LabeledData;
-import dev.graft.data.LabeledDatas;
+import dev.graft.data.view.LabeledDatas;
 import java.util.Random;
 import org.tensorflow.Result;
 

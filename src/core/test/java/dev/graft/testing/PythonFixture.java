@@ -3,8 +3,9 @@ package dev.graft.testing;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.graft.data.LabeledData;
-import dev.graft.data.LabeledDatas;
-import dev.graft.data.Preprocessing;
+import dev.graft.data.view.LabeledDatas;
+import dev.graft.data.read.InMemoryData;
+import dev.graft.data.transform.Preprocessing;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -146,7 +147,7 @@ public record PythonFixture(String name, Path dir, String api, String head, long
     for (int c = 0; c < numClasses; c++) {
       names.add("class" + c);
     }
-    return LabeledDatas.inMemory(values, inputShape.clone(), labels, names);
+    return InMemoryData.of(values, inputShape.clone(), labels, names);
   }
 
   private static long[] longs(JsonNode array) {

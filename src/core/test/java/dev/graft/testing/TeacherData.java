@@ -2,7 +2,8 @@ package dev.graft.testing;
 
 import dev.graft.data.ExampleKind;
 import dev.graft.data.LabeledData;
-import dev.graft.data.LabeledDatas;
+import dev.graft.data.view.LabeledDatas;
+import dev.graft.data.read.InMemoryData;
 import dev.graft.model.TensorSpec;
 import java.util.List;
 import java.util.Random;
@@ -58,7 +59,7 @@ public final class TeacherData {
       System.arraycopy(x, 0, values, i * size, size);
       labels[i] = argmax(teacher, x);
     }
-    return LabeledDatas.inMemory(values, shape, labels, names);
+    return InMemoryData.of(values, shape, labels, names);
   }
 
   private static float[][] weights(Random random, int classes, int size) {

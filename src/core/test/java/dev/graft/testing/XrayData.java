@@ -2,10 +2,10 @@ package dev.graft.testing;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.graft.data.DataOptions;
-import dev.graft.data.DataSources;
+import dev.graft.data.read.DataOptions;
+import dev.graft.data.spec.DataSources;
 import dev.graft.data.LabeledData;
-import dev.graft.data.LabeledDatas;
+import dev.graft.data.view.LabeledDatas;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

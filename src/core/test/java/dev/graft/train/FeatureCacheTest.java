@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.graft.data.Batch;
-import dev.graft.data.BatchIterator;
-import dev.graft.data.BatchStream;
+import dev.graft.data.batch.Batch;
+import dev.graft.data.batch.BatchIterator;
+import dev.graft.data.batch.BatchStream;
 import dev.graft.data.LabeledData;
-import dev.graft.data.LabeledDatas;
+import dev.graft.data.read.InMemoryData;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -35,7 +35,7 @@ class FeatureCacheTest {
     for (int i = 0; i < EXAMPLES; i++) {
       labels[i] = i % 3;
     }
-    LabeledData source = LabeledDatas.inMemory(values, new long[] {SIZE}, labels, List.of("a", "b", "c"));
+    LabeledData source = InMemoryData.of(values, new long[] {SIZE}, labels, List.of("a", "b", "c"));
     List<Path> before = cacheFiles();
     LabeledData onHeap;
     try (FeatureCache heap = fill(source, Long.MAX_VALUE)) {

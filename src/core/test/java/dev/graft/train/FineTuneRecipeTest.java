@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.graft.Graft;
 import dev.graft.GraftModel;
 import dev.graft.data.LabeledData;
-import dev.graft.data.Preprocessing;
+import dev.graft.data.transform.Preprocessing;
 import dev.graft.head.HeadSpec;
 import dev.graft.testing.PythonSide;
 import dev.graft.testing.Tensors;

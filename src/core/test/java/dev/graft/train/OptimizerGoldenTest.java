@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.graft.Graft;
 import dev.graft.GraftModel;
-import dev.graft.data.Batch;
-import dev.graft.data.BatchIterator;
-import dev.graft.data.BatchStream;
+import dev.graft.data.batch.Batch;
+import dev.graft.data.batch.BatchIterator;
+import dev.graft.data.batch.BatchStream;
 import dev.graft.data.LabeledData;
-import dev.graft.data.Preprocessing;
+import dev.graft.data.transform.Preprocessing;
 import dev.graft.head.HeadSpec;
 import dev.graft.testing.TeacherData;
 import dev.graft.testing.Tensors;

@@ -7,11 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.graft.Graft;
 import dev.graft.GraftModel;
-import dev.graft.data.DataOptions;
-import dev.graft.data.DataSources;
-import dev.graft.data.DataViews;
+import dev.graft.data.read.DataOptions;
+import dev.graft.data.spec.DataSources;
+import dev.graft.data.view.DataViews;
 import dev.graft.data.LabeledData;
-import dev.graft.data.LabeledDatas;
+import dev.graft.data.view.LabeledDatas;
 import dev.graft.graph.VariableSnapshot;
 import dev.graft.head.HeadSpec;
 import dev.graft.testing.SharedModels;

@@ -1,5 +1,6 @@
 package dev.graft.train;
 
+import dev.graft.data.read.InMemoryData;
 import dev.graft.head.CutChoice;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -8,12 +9,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.graft.Graft;
 import dev.graft.error.GraftException;
 import dev.graft.GraftModel;
-import dev.graft.data.DataOptions;
-import dev.graft.data.DataSources;
-import dev.graft.data.DataViews;
+import dev.graft.data.read.DataOptions;
+import dev.graft.data.spec.DataSources;
+import dev.graft.data.view.DataViews;
 import dev.graft.data.LabeledData;
-import dev.graft.data.LabeledDatas;
-import dev.graft.data.Preprocessing;
+import dev.graft.data.view.LabeledDatas;
+import dev.graft.data.transform.Preprocessing;
 import dev.graft.export.ExportOptions;
 import dev.graft.head.HeadSpec;
 import dev.graft.testing.SharedModels;
@@ -124,7 +125,7 @@ class TrainingLoopTest {
       shuffled[i] = random.nextInt(5);
     }
     float[] values = LabeledDatas.readAll(train);
-    LabeledData noisyVal = LabeledDatas.inMemory(values, train.exampleShape(), shuffled, train.classNames());
+    LabeledData noisyVal = InMemoryData.of(values, train.exampleShape(), shuffled, train.classNames());
     try (GraftModel model = Graft.load(Path.of("savedmodels/fashion_cnn"), CutChoice.layer("flatten"))) {
       model.replaceHead(HeadSpec.builder().setNumClasses(5).build());
       TrainResult result = model.train(train, noisyVal, TrainConfig.builder().setEpochs(20).optPatience(1)

@@ -2,7 +2,7 @@ package dev.graft.spark;
 
 import dev.graft.GraftModel;
 import dev.graft.data.LabeledData;
-import dev.graft.data.Splits;
+import dev.graft.data.view.Splits;
 import dev.graft.extract.FeatureFile;
 import dev.graft.head.HeadSpec;
 import dev.graft.train.TrainConfig;

@@ -1,8 +1,8 @@
 package dev.graft.tools;
 
-import dev.graft.data.FashionMnist;
-import dev.graft.data.internal.IdxFiles.IdxArray;
-import dev.graft.data.internal.IdxFiles;
+import dev.graft.data.read.FashionMnist;
+import dev.graft.data.read.internal.IdxFiles.IdxArray;
+import dev.graft.data.read.internal.IdxFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,7 +10,7 @@ import java.nio.file.Path;
 /**
  * Makes the Fashion-MNIST subset bundled as resources: the first 600 training and 200 test images of each class.
  *
- * <p>Usage: {@code java -cp graft.jar dev.graft.data.FashionMnistSubset [SOURCE_DIR] [OUT_DIR]}, by default from
+ * <p>Usage: {@code java -cp graft.jar dev.graft.tools.FashionMnistSubset [SOURCE_DIR] [OUT_DIR]}, by default from
  * {@code /usr/share/datasets/fashion-mnist} to {@code src/core/main/resources/datasets/fashion-mnist}. The output is the
  * same bytes on every run (gzip level 9, no timestamp).
  */

@@ -3,7 +3,7 @@ package dev.graft.tools;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.graft.data.FashionMnist;
+import dev.graft.data.read.FashionMnist;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -4,7 +4,7 @@ import dev.graft.head.CutChoice;
 import dev.graft.Graft;
 import dev.graft.error.GraftException;
 import dev.graft.GraftModel;
-import dev.graft.data.Preprocessing;
+import dev.graft.data.transform.Preprocessing;
 import dev.graft.export.ExportOptions;
 import dev.graft.model.LoadedModel;
 import dev.graft.spark.DriverHead;
