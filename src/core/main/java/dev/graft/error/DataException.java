@@ -22,7 +22,7 @@ public class DataException extends IllegalArgumentException implements NamesSett
       "data", "DataSources.open");
 
   /** Hint appended to errors that skipping bad items would get past. */
-  public static final String SKIP_HINT = "pass --skip-bad to skip such items";
+  public static final String SKIP_HINT = "pass {skipBad} to skip such items";
 
   private final String source;
   private final SettingMessage reason;
