@@ -21,6 +21,11 @@ import dev.graft.train.TrainConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -59,6 +64,28 @@ class SettingFlagsTest {
     assertTrue(shown(() -> TrainConfig.builder().setEpochs(0).build()).startsWith("--epochs must be between 1"));
     assertEquals("a.png: broken; replace it, or pass --skip-bad to skip such items",
         SettingFlags.describe(new DataException("a.png", "broken; replace it, or " + DataException.SKIP_HINT)));
+  }
+
+  @Test
+  void everySettingALibraryMessageNamesHasAFlag() throws Exception {
+    Pattern literal = Pattern.compile("\"(?:[^\"\\\\\n]|\\\\.)*\"");
+    Pattern token = Pattern.compile("\\{([a-z][A-Za-z0-9]*)}");
+    Set<String> named = new TreeSet<>();
+    try (Stream<Path> files = Files.walk(Path.of("src/core/main/java"))) {
+      for (Path file : files.filter(p -> p.toString().endsWith(".java")).toList()) {
+        Matcher strings = literal.matcher(Files.readString(file));
+        while (strings.find()) {
+          Matcher tokens = token.matcher(strings.group());
+          while (tokens.find()) {
+            named.add(tokens.group(1));
+          }
+        }
+      }
+    }
+    assertTrue(named.containsAll(List.of("epochs", "skipBad", "classes", "data", "cutAt", "threads", "checkpointDir")),
+        "too few settings found to judge: " + named);
+    assertEquals(List.of(), named.stream().filter(f -> SettingFlags.flag(f) == null).toList(),
+        "settings the library's messages name without a flag in SettingFlags; all found: " + named);
   }
 
   @Test
