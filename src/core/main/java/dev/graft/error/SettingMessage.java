@@ -92,11 +92,6 @@ public final class SettingMessage implements Serializable {
     return named;
   }
 
-  /** The library name of {@code field} ({@code TrainConfig.Builder.setEpochs}), or null when the message has none. */
-  public String libraryName(String field) {
-    return names.get(field);
-  }
-
   /** The message with each setting written as {@code name.apply(field)}; null for a message without text. */
   public String render(Function<String, String> name) {
     if (template == null) {
