@@ -1,7 +1,9 @@
 package dev.graft;
 
 import dev.graft.head.CutChoice;
+import dev.graft.error.DataException;
 import dev.graft.error.GraftException;
+import dev.graft.error.SettingMessage;
 import dev.graft.data.LabeledData;
 import dev.graft.data.view.LabeledDatas;
 import dev.graft.data.transform.Preprocessing;
@@ -231,8 +233,9 @@ public final class GraftModel implements AutoCloseable {
           + "Export this model and retrain the export, or load the model again for another run.");
     }
     if (train.classNames().size() != headSpec.numClasses()) {
-      throw new GraftException("The head has " + headSpec.numClasses() + " classes but the training data has "
-          + train.classNames().size() + " " + train.classNames() + "; pass --classes or match the head to the data.");
+      throw new GraftException(SettingMessage.of(DataException.SETTINGS, "The head has " + headSpec.numClasses()
+          + " classes but the training data has " + train.classNames().size() + " " + train.classNames()
+          + "; pass {classes} or match the head to the data."));
     }
     checkExampleShape(train);
     Map<String, List<String>> layers = backboneLayerVariables();
@@ -376,9 +379,9 @@ public final class GraftModel implements AutoCloseable {
         long batchDims = consumer.getAttrMap().containsKey("batch_dims") ? consumer.getAttrMap().get("batch_dims").getI()
             : 0;
         if (batchDims != 0) {
-          throw new GraftException("Variable '" + v + "' is read by ResourceGather '" + consumer.getName()
-              + "' with batch_dims " + batchDims + ", which Graft cannot differentiate. Keep its layer frozen "
-              + "(--train head, or last:N short of layer '" + VariableInfo.layerOf(v) + "').");
+          throw new GraftException(TrainConfig.message("Variable '" + v + "' is read by ResourceGather '"
+              + consumer.getName() + "' with batch_dims " + batchDims + ", which Graft cannot differentiate. Keep its "
+              + "layer frozen ({freeze} head, or last:N short of layer '" + VariableInfo.layerOf(v) + "')."));
         }
         gathered = true;
       }

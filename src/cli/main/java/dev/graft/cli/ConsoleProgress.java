@@ -36,7 +36,7 @@ public final class ConsoleProgress implements TrainingListener {
   public void onPhaseStart(TrainPlan.Phase phase, int firstEpoch) {
     if (firstEpoch > 1) {
       out.printf("%s from epoch %d on: %s, starting from the best weights so far%n", phase.name(), firstEpoch,
-          phase.describe().substring(phase.name().length()).trim());
+          phase.describe(SettingFlags::name).substring(phase.name().length()).trim());
       out.flush();
     }
   }

@@ -45,7 +45,7 @@ final class EvaluateCommand implements Callable<Integer> {
     try {
       dev.graft.data.spec.DataSpec.parse(data);
     } catch (IllegalArgumentException e) {
-      throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), SettingFlags.describe(e));
     }
     try (ExportedModel export = new ExportedModel(model)) {
       DataOptions.Builder options = RetrainCommand.dataOptions(export.input, skipBad, imageKey, labelKey);

@@ -43,7 +43,7 @@ public final class GraftCli implements Runnable {
         retrain.setDefaultValueProvider(ConfigDefaults.read(config, retrain));
       }
     } catch (GraftException e) {
-      cli.getErr().println("graft: " + e.getMessage());
+      cli.getErr().println("graft: " + SettingFlags.describe(e));
       cli.getErr().flush();
       return 1;
     }

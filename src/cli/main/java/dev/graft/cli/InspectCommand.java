@@ -112,7 +112,7 @@ final class InspectCommand implements Callable<Integer> {
       cut = HeadLocator.locate(index, loaded.graph(), loaded.signature(), new CutChoice(cutAt, cutLayer),
           pooling);
     } catch (GraftException e) {
-      report.put("headError", e.getMessage());
+      report.put("headError", SettingFlags.describe(e));
     }
     Set<String> upstream = cut == null ? Set.of() : index.ancestors(List.of(cut.features()));
     Map<String, List<String>> layerVars = new LinkedHashMap<>();

@@ -52,7 +52,7 @@ final class PredictCommand implements Callable<Integer> {
         try {
           dev.graft.data.spec.DataSpec.parse(input);
         } catch (IllegalArgumentException e) {
-          throw new ParameterException(spec.commandLine(), e.getMessage());
+          throw new ParameterException(spec.commandLine(), SettingFlags.describe(e));
         }
       }
     }

@@ -224,7 +224,7 @@ final class RetrainCommand implements Callable<Integer> {
           trainPlan.stepsPerEpoch() == 1 ? "" : "s", seed, monitor,
           bnTrain ? "trains (--bn-train)" : "in inference mode");
       for (int i = 0; i < trainPlan.phases().size(); i++) {
-        printer.printf("phase %d  %s%n", i + 1, trainPlan.phases().get(i).describe());
+        printer.printf("phase %d  %s%n", i + 1, trainPlan.phases().get(i).describe(SettingFlags::name));
       }
       printer.flush();
       TrainResult result = graft.train(trainData, valSet.size() == 0 ? null : valSet, config);

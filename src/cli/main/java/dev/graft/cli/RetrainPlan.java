@@ -2,7 +2,6 @@ package dev.graft.cli;
 
 import dev.graft.data.spec.DataSpec;
 import dev.graft.data.transform.Preprocessing;
-import dev.graft.error.SettingException;
 import dev.graft.export.ExportOptions;
 import dev.graft.head.HeadSpec;
 import dev.graft.model.LoadedModel;
@@ -153,10 +152,8 @@ record RetrainPlan(LoadedModel.LoadOptions load, Preprocessing preprocess, Pooli
   private static <T> T parse(CommandLine cli, String option, Supplier<T> parser) {
     try {
       return parser.get();
-    } catch (SettingException e) {
-      throw usage(cli, SettingFlags.message(e));
     } catch (IllegalArgumentException e) {
-      throw usage(cli, e.getMessage());
+      throw usage(cli, SettingFlags.describe(e));
     }
   }
 

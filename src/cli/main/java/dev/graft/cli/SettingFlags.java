@@ -1,21 +1,26 @@
 package dev.graft.cli;
 
-import dev.graft.error.SettingException;
+import dev.graft.error.NamesSettings;
 import java.util.Map;
 
 /**
- * The command-line flag of each library setting: the library's messages name its settings by field and setter, and
- * the command line says them again with the flags the user typed.
+ * The command-line flag of each library setting: the library's messages name its settings by field and setter
+ * (any {@link NamesSettings} exception: a {@code SettingException}, a {@code GraftException}, a {@code DataException}),
+ * and the command line says them again with the flags the user typed.
  *
  * <pre>{@code
- * catch (SettingException e) {
- *   throw new CommandLine.ParameterException(cli, SettingFlags.message(e));
+ * catch (IllegalArgumentException e) {
+ *   throw new CommandLine.ParameterException(cli, SettingFlags.describe(e));
  * }
  * }</pre>
  */
 public final class SettingFlags {
 
-  /** Flags by field of {@code TrainConfig}, {@code HeadSpec} and {@code ExportOptions} (no two share a name). */
+  /**
+   * Flags by field of the library's settings ({@code TrainConfig}, {@code HeadSpec}, {@code ExportOptions},
+   * {@code LoadOptions}, {@code CutChoice}, {@code CutSearch.Options}, the data options; no two share a name), and
+   * the command that lists what a library method does.
+   */
   private static final Map<String, String> FLAGS = Map.ofEntries(Map.entry("epochs", "--epochs"),
       Map.entry("batchSize", "--batch-size"), Map.entry("learningRate", "--lr"), Map.entry("optimizer", "--optimizer"),
       Map.entry("schedule", "--schedule"), Map.entry("freeze", "--train"), Map.entry("unfreezeEvery", "--unfreeze-every"),
@@ -27,7 +32,12 @@ public final class SettingFlags {
       Map.entry("skipBad", "--skip-bad"), Map.entry("prefetch", "--prefetch"),
       Map.entry("warmupEpochs", "--warmup-epochs"), Map.entry("fineTuneLr", "--fine-tune-lr"),
       Map.entry("cacheMemory", "--cache-memory"), Map.entry("hidden", "--hidden"), Map.entry("dropout", "--dropout"),
-      Map.entry("version", "--version"));
+      Map.entry("version", "--version"), Map.entry("keepOldHead", "--keep-old-head"), Map.entry("tag", "--tag"),
+      Map.entry("signature", "--signature"), Map.entry("threads", "--threads"), Map.entry("cutAt", "--cut-at"),
+      Map.entry("cutLayer", "--cut-layer"), Map.entry("pooling", "--pool"), Map.entry("candidates", "--cut-candidates"),
+      Map.entry("trainExamples", "--probe-examples"), Map.entry("valExamples", "half of --probe-examples"),
+      Map.entry("data", "--data"), Map.entry("classes", "--classes"),
+      Map.entry("variables", "'graft inspect --variables'"));
 
   private SettingFlags() {}
 
@@ -36,13 +46,21 @@ public final class SettingFlags {
     return FLAGS.get(field);
   }
 
-  /** The message of {@code e} as the command line says it: a {@link SettingException}'s with flags. */
-  public static String describe(Exception e) {
-    return e instanceof SettingException setting ? message(setting) : e.getMessage();
+  /** The flag that sets {@code field}, or the field itself when no flag does. */
+  public static String name(String field) {
+    return FLAGS.getOrDefault(field, field);
+  }
+
+  /**
+   * The message of {@code e} as the command line says it: each setting an exception of the library names, named by
+   * its flag; any other exception's message as it is.
+   */
+  public static String describe(Throwable e) {
+    return e instanceof NamesSettings named ? message(named) : e.getMessage();
   }
 
   /** {@code e}'s message with each setting named by its flag (by the library's own name where no flag sets it). */
-  public static String message(SettingException e) {
-    return e.render(field -> FLAGS.getOrDefault(field, field));
+  public static String message(NamesSettings e) {
+    return e.render(SettingFlags::name);
   }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.google.common.hash.Hashing;
 import dev.graft.data.transform.Preprocessing;
+import dev.graft.error.SettingException;
 import dev.graft.graph.CutPoint;
 import dev.graft.graph.GraphIndex;
 import dev.graft.graph.ReservedNames;
@@ -71,8 +72,8 @@ public final class ModelExporter {
   public Path export(Path out, ExportOptions options) {
     Path target = options.version() > 0 ? out.resolve(Long.toString(options.version())) : null;
     if (target != null && Files.exists(target)) {
-      throw new IllegalArgumentException("Version folder " + target + " already exists; pass another --version "
-          + "or leave it out to take the next free one");
+      throw new SettingException("ExportOptions.Builder", Map.of("version", "optVersion"), "Version folder " + target
+          + " already exists; pass another {version} or leave it out to take the next free one");
     }
     for (String name : source.classNames()) {
       if (name.isEmpty() || name.contains("\n") || name.contains("\r")) {
@@ -85,8 +86,9 @@ public final class ModelExporter {
     TensorSpec input = source.model().input();
     if (options.keepOldHead() && source.trainConfig() != null
         && source.trainConfig().freeze().kind() != dev.graft.train.FreezePolicy.Kind.HEAD) {
-      LOG.warn("--keep-old-head with --train {}: the old head reads backbone layers that were fine-tuned, so "
-          + "old_probabilities differ from the original model's outputs", source.trainConfig().freeze());
+      LOG.warn("keepOldHead (ExportOptions.Builder.optKeepOldHead) with freeze (TrainConfig.Builder.optFreeze) {}: "
+          + "the old head reads backbone layers that were fine-tuned, so old_probabilities differ from the original "
+          + "model's outputs", source.trainConfig().freeze());
     }
     List<TensorSpec> sourceOutputs = source.model().signature().outputs();
     List<String> keep = new ArrayList<>(List.of(cut.features(), input.tensor()));

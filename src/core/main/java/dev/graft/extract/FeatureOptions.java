@@ -1,6 +1,8 @@
 package dev.graft.extract;
 
+import dev.graft.error.SettingException;
 import java.io.Serializable;
+import java.util.Map;
 
 /**
  * How a {@link FeatureExtractor} loads its model: tag and signature, where to cut, how images are scaled, what it
@@ -37,8 +39,8 @@ public record FeatureOptions(String tag, String signature, String cutAt, String 
   /** Checks the values. */
   public FeatureOptions {
     if (cutAt != null && cutLayer != null) {
-      throw new IllegalArgumentException("Give --cut-at or --cut-layer, not both (got " + cutAt + " and " + cutLayer
-          + ")");
+      throw new SettingException("FeatureOptions.Builder", Map.of("cutAt", "optCutAt", "cutLayer", "optCutLayer"),
+          "Give {cutAt} or {cutLayer}, not both (got " + cutAt + " and " + cutLayer + ")");
     }
     if (intraOpThreads < 0 || interOpThreads < 0) {
       throw new IllegalArgumentException("Thread counts must be >= 0 (0 = TensorFlow's choice), got "
@@ -108,7 +110,7 @@ public record FeatureOptions(String tag, String signature, String cutAt, String 
       return this;
     }
 
-    /** The preprocessing, as {@code --preprocess} takes it. */
+    /** The preprocessing, as {@link dev.graft.data.Preprocessing#parse} reads it. */
     public Builder optPreprocess(String preprocess) {
       this.preprocess = preprocess;
       return this;

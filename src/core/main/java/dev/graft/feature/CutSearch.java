@@ -3,10 +3,12 @@ package dev.graft.feature;
 import dev.graft.data.LabeledData;
 import dev.graft.data.view.LabeledDatas;
 import dev.graft.data.transform.Preprocessing;
+import dev.graft.error.SettingException;
 import dev.graft.graph.CutCandidates;
 import dev.graft.graph.Pooling;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import org.tensorflow.Graph;
 import org.tensorflow.Session;
@@ -35,11 +37,18 @@ public final class CutSearch {
    */
   public record Options(int candidates, int trainExamples, int valExamples, long seed) {
     public Options {
-      if (candidates < 1 || trainExamples < 2 || valExamples < 1) {
-        throw new IllegalArgumentException("The cut search needs at least 1 candidate, 2 training and 1 validation "
-            + "example; got " + candidates + ", " + trainExamples + ", " + valExamples + " (--cut-candidates, "
-            + "--probe-examples)");
+      if (candidates < 1) {
+        throw invalid("The cut search needs at least 1 candidate cut, got {candidates} " + candidates);
       }
+      if (trainExamples < 2 || valExamples < 1) {
+        throw invalid("The cut search needs at least 2 training and 1 validation example for its probes, got "
+            + "{trainExamples} " + trainExamples + " and {valExamples} " + valExamples);
+      }
+    }
+
+    private static SettingException invalid(String template) {
+      return new SettingException("CutSearch.Options", Map.of("candidates", "candidates", "trainExamples",
+          "trainExamples", "valExamples", "valExamples"), template);
     }
 
     /** 4 candidates, 1000 training and 500 validation examples, seed 42. */

@@ -1,6 +1,8 @@
 package dev.graft.graph;
 
+import dev.graft.error.SettingException;
 import java.util.Locale;
+import java.util.Map;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
@@ -29,7 +31,10 @@ public enum Pooling {
     try {
       return valueOf(text.trim().toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("Unknown --pool '" + text + "'; use avg, max or flatten", e);
+      SettingException unknown = new SettingException("GraftModel", Map.of("pooling", "withPooling"),
+          "Unknown {pooling} '" + text + "'; use avg, max or flatten");
+      unknown.initCause(e);
+      throw unknown;
     }
   }
 

@@ -7,12 +7,14 @@ import dev.graft.graph.LayerMap;
 import dev.graft.graph.Pooling;
 
 import dev.graft.error.GraftException;
+import dev.graft.error.SettingMessage;
 import dev.graft.graph.ReservedNames;
 import dev.graft.model.SignatureInfo;
 import dev.graft.model.TensorSpec;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.tensorflow.Graph;
 import org.tensorflow.GraphOperation;
@@ -127,10 +129,10 @@ public final class HeadLocator {
     }
     if (classifier == null) {
       NodeDef logitsNode = index.node(TensorRef.opOf(index.skipIdentities(logits)));
-      throw new GraftException("No classifier layer (dense, or 1x1 convolution over pooled features) found behind "
+      throw failure("No classifier layer (dense, or 1x1 convolution over pooled features) found behind "
           + "output '" + output.key() + "' of signature '" + signature.key() + "': its logits come from op '"
-          + logitsNode.getName() + "' (" + logitsNode.getOp() + "). Pass --cut-layer <name> or --cut-at "
-          + "<op>[:index] to choose the feature tensor; layers nearest the output: " + candidates());
+          + logitsNode.getName() + "' (" + logitsNode.getOp() + "). Pass {cutLayer} <name> or {cutAt} "
+          + "<op>[:index] to choose the feature tensor; layers nearest the output: " + candidates(), null);
     }
     String features = classifier.oldHeadInput(index, layerMap());
     return cutAt(features, output, logits, activation, classifier);
@@ -150,9 +152,9 @@ public final class HeadLocator {
       String what = rank > 2 ? "a per-token head of shape " + chosen.shapeString()
           + " (one prediction per position, as sequence taggers have)" : "a tensor of rank " + rank
           + (rank < 0 ? " (unknown)" : "") + " " + chosen.shapeString();
-      throw new GraftException("Signature '" + signature.key() + "' output '" + chosen.key() + "' is " + what
+      throw failure("Signature '" + signature.key() + "' output '" + chosen.key() + "' is " + what
           + ", not a per-example classifier output [N, classes]; Graft swaps only such heads. "
-          + "Candidates for --cut-at: " + candidates());
+          + "Candidates for {cutAt}: " + candidates(), null);
     }
     return chosen;
   }
@@ -182,17 +184,17 @@ public final class HeadLocator {
     try {
       ref = TensorRef.parse(cutAt);
     } catch (IllegalArgumentException e) {
-      throw new GraftException("--cut-at: " + e.getMessage() + ". Candidates: " + candidates() + ".", e);
+      throw failure("{cutAt}: " + e.getMessage() + ". Candidates: " + candidates() + ".", e);
     }
     String name = ref.op();
     GraphOperation op = graph.operation(name);
     if (op == null || index.node(name) == null) {
-      throw new GraftException("--cut-at names op '" + name + "', which the flattened graph lacks. Candidates: "
-          + candidates() + " (see 'graft inspect' for every layer).");
+      throw failure("{cutAt} names op '" + name + "', which the flattened graph lacks. Candidates: "
+          + candidates() + " (see 'graft inspect' for every layer).", null);
     }
     int output = ref.index();
     if (output >= op.numOutputs()) {
-      throw new GraftException("--cut-at " + cutAt + ": op '" + name + "' has " + op.numOutputs() + " outputs");
+      throw failure("{cutAt} " + cutAt + ": op '" + name + "' has " + op.numOutputs() + " outputs", null);
     }
     return ref.toString();
   }
@@ -204,7 +206,7 @@ public final class HeadLocator {
     }
     String output = layerOutput(index, layer);
     if (output == null) {
-      throw new GraftException("--cut-layer '" + layer + "' names no layer of the model; layers: " + layerNames());
+      throw failure("{cutLayer} '" + layer + "' names no layer of the model; layers: " + layerNames(), null);
     }
     return output;
   }
@@ -278,5 +280,11 @@ public final class HeadLocator {
       }
     }
     return old;
+  }
+
+  /** A failure whose way out is choosing the cut: {@code {cutAt}} and {@code {cutLayer}} name {@link CutChoice}'s. */
+  private static GraftException failure(String template, Throwable cause) {
+    return new GraftException(SettingMessage.of(Map.of("cutAt", "CutChoice.op", "cutLayer", "CutChoice.layer"),
+        template), cause);
   }
 }

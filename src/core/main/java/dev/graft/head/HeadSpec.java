@@ -1,6 +1,8 @@
 package dev.graft.head;
 
+import dev.graft.error.DataException;
 import dev.graft.error.SettingException;
+import dev.graft.error.SettingMessage;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -28,8 +30,8 @@ public record HeadSpec(int numClasses, List<Integer> hidden, float dropout) {
 
   public HeadSpec {
     if (numClasses < 2 || numClasses > MAX_CLASSES) {
-      throw new IllegalArgumentException("A head needs between 2 and " + MAX_CLASSES + " classes, got " + numClasses
-          + "; check --classes or the labels of the data");
+      throw new SettingException(SettingMessage.of(DataException.SETTINGS, "A head needs between 2 and "
+          + MAX_CLASSES + " classes, got " + numClasses + "; check {classes} or the labels of the data"));
     }
     hidden = List.copyOf(hidden);
     for (int units : hidden) {
@@ -59,9 +61,9 @@ public record HeadSpec(int numClasses, List<Integer> hidden, float dropout) {
     for (int i = 0; i < units.size(); i++) {
       long weights = in * units.get(i);
       if (weights > MAX_LAYER_WEIGHTS) {
-        throw new IllegalArgumentException("The new head's " + (i < hidden.size() ? "hidden layer " + (i + 1)
+        throw invalid("The new head's " + (i < hidden.size() ? "hidden layer " + (i + 1)
             : "output layer") + " would have " + in + " x " + units.get(i) + " = " + weights + " weights, more than "
-            + MAX_LAYER_WEIGHTS + "; pass smaller --hidden sizes, or cut at a smaller feature tensor");
+            + MAX_LAYER_WEIGHTS + "; pass smaller {hidden} sizes, or cut at a smaller feature tensor");
       }
       in = units.get(i);
     }

@@ -2,6 +2,8 @@ package dev.graft.model;
 
 import dev.graft.graph.TensorRef;
 import dev.graft.error.GraftException;
+import dev.graft.error.SettingException;
+import dev.graft.error.SettingMessage;
 import dev.graft.graph.ReservedNames;
 import dev.graft.graph.internal.FunctionInliner;
 import dev.graft.graph.GraphIndex;
@@ -99,16 +101,25 @@ public final class LoadedModel implements AutoCloseable {
     public LoadOptions {
       int max = maxThreads();
       if (intraOpThreads < 0 || interOpThreads < 0 || intraOpThreads > max || interOpThreads > max) {
-        throw new IllegalArgumentException("--threads " + intraOpThreads + "," + interOpThreads + ": each count must"
+        throw new SettingException(message("{threads} " + intraOpThreads + "," + interOpThreads + ": each count must"
             + " be between 0 (TensorFlow's choice) and " + max + " (" + MAX_THREADS_PER_CORE + " per core on this"
-            + " machine's " + Runtime.getRuntime().availableProcessors() + " cores)");
+            + " machine's " + Runtime.getRuntime().availableProcessors() + " cores)"));
       }
       long limit = ThreadLimit.spareThreads();
       if ((long) intraOpThreads + interOpThreads > limit) {
-        throw new IllegalArgumentException("--threads " + intraOpThreads + "," + interOpThreads + " asks for "
+        throw new SettingException(message("{threads} " + intraOpThreads + "," + interOpThreads + " asks for "
             + (intraOpThreads + interOpThreads) + " threads, but the process limit (ulimit -u) leaves room for about "
-            + limit + " more; pass smaller counts, or 0 for TensorFlow's choice");
+            + limit + " more; pass smaller counts, or 0 for TensorFlow's choice"));
       }
+    }
+
+    /**
+     * A message that names these options as {@code {tag}}, {@code {signature}} and {@code {threads}} (both counts,
+     * as {@link #withThreads} takes them).
+     */
+    public static SettingMessage message(String template) {
+      return SettingMessage.of("LoadedModel.LoadOptions", Map.of("tag", "tag", "signature", "signature", "threads",
+          "withThreads"), template);
     }
 
     /** Threads per core a pool may have at most; more only queue for the same cores. */

@@ -90,8 +90,8 @@ public final class SavedModelDir {
         return new SavedModelDir(path, candidate, bytes);
       }
     }
-    throw new GraftException("SavedModel " + path + " has no meta graph tagged '" + tag + "'; its tag sets are "
-        + available + ". Pass --tag with one of them.");
+    throw new GraftException(LoadedModel.LoadOptions.message("SavedModel " + path + " has no meta graph tagged '" + tag
+        + "'; its tag sets are " + available + ". Pass {tag} with one of them."));
   }
 
   /** Why {@code path} cannot be reached, when a folder above it is not searchable; empty when it simply is absent. */
@@ -188,10 +188,10 @@ public final class SavedModelDir {
     var def = metaGraph.getSignatureDefMap().get(key);
     if (def == null) {
       List<String> keys = signatures().stream().map(SignatureInfo::key).toList();
-      throw new GraftException("SavedModel " + path + " has no signature '" + key + "'; it has "
-          + (keys.isEmpty() ? "none" : keys) + "."
+      throw new GraftException(LoadedModel.LoadOptions.message("SavedModel " + path + " has no signature '" + key
+          + "'; it has " + (keys.isEmpty() ? "none" : keys) + "."
           + (keys.isEmpty() ? " A model without signatures cannot be served or retrained."
-              : " Pass --signature with one of them."));
+              : " Pass {signature} with one of them.")));
     }
     return SignatureInfo.of(key, def);
   }

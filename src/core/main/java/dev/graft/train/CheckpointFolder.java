@@ -62,34 +62,35 @@ public final class CheckpointFolder {
     requireOurs(dir);
     Optional<Path> latest = latest(dir);
     if (latest.isPresent()) {
-      throw new GraftException("Checkpoint folder " + dir + " holds a checkpoint of an earlier run ("
-          + latest.get().getFileName() + "). Pass --resume to continue that run, or remove the folder (or pick another"
-          + " --checkpoint) to start over.");
+      throw failure("Checkpoint folder " + dir + " holds a checkpoint of an earlier run ("
+          + latest.get().getFileName() + "). Pass {resume} to continue that run, or remove the folder (or pick another"
+          + " {checkpointDir}) to start over.", null);
     }
   }
 
   /** Fails unless {@code dir} is a folder Graft wrote (with the marker), or an empty folder. */
   static void requireOurs(Path dir) {
     if (!Files.isDirectory(dir)) {
-      throw new GraftException("--checkpoint " + dir + " is a file, not a checkpoint folder; Graft does not overwrite"
-          + " it. Pass a new folder name.");
+      throw failure("{checkpointDir} " + dir + " is a file, not a checkpoint folder; Graft does not overwrite"
+          + " it. Pass a new folder name.", null);
     }
     if (Files.isRegularFile(dir.resolve(MARKER)) || isEmpty(dir)) {
       return;
     }
-    throw new GraftException("--checkpoint " + dir + " already exists and is not a Graft checkpoint folder (it has no "
-        + MARKER + "); Graft does not write into it, so nothing there is lost. Pass a new folder name.");
+    throw failure("{checkpointDir} " + dir + " already exists and is not a Graft checkpoint folder (it has no "
+        + MARKER + "); Graft does not write into it, so nothing there is lost. Pass a new folder name.", null);
   }
 
   /** The newest complete checkpoint in {@code dir}, or a message saying why there is none. */
   static Path latestOrThrow(Path dir) {
     if (!Files.exists(dir)) {
-      throw new GraftException("--resume: checkpoint folder " + dir + " does not exist, so there is nothing to resume."
-          + " Check the --checkpoint path, or drop --resume to start a new run.");
+      throw failure("{resume}: checkpoint folder " + dir + " does not exist, so there is nothing to resume."
+          + " Check the {checkpointDir} path, or drop {resume} to start a new run.", null);
     }
     requireOurs(dir);
-    return latest(dir).orElseThrow(() -> new GraftException("--resume: checkpoint folder " + dir + " holds no "
-        + "complete checkpoint (the run stopped before its first epoch ended). Drop --resume to start the run again."));
+    return latest(dir).orElseThrow(() -> failure("{resume}: checkpoint folder " + dir + " holds no "
+        + "complete checkpoint (the run stopped before its first epoch ended). Drop {resume} to start the run again.",
+        null));
   }
 
   /** The newest complete checkpoint folder ({@code epoch-N} with its state), if any. */
@@ -161,8 +162,8 @@ public final class CheckpointFolder {
       Map<String, String> r = (Map<String, String>) marker.get("run");
       recorded = r == null ? Map.of() : r;
     } catch (IOException | ClassCastException e) {
-      throw new GraftException("Cannot resume from " + dir + ": its " + MARKER + " is unreadable (" + e.getMessage()
-          + "). Drop --resume and pick another --checkpoint folder to start over.", e);
+      throw failure("Cannot resume from " + dir + ": its " + MARKER + " is unreadable (" + e.getMessage()
+          + "). Drop {resume} and pick another {checkpointDir} folder to start over.", e);
     }
     List<String> differences = new ArrayList<>();
     for (Map.Entry<String, String> option : run.entrySet()) {
@@ -173,9 +174,9 @@ public final class CheckpointFolder {
       }
     }
     if (!differences.isEmpty()) {
-      throw new GraftException("Cannot resume from " + dir + ": the checkpoint was made with other options ("
+      throw failure("Cannot resume from " + dir + ": the checkpoint was made with other options ("
           + String.join("; ", differences) + "). A resumed run must repeat the interrupted one to end where it would"
-          + " have ended: pass the same options, or start over with another --checkpoint folder.");
+          + " have ended: pass the same options, or start over with another {checkpointDir} folder.", null);
     }
   }
 
@@ -195,5 +196,10 @@ public final class CheckpointFolder {
     } catch (IOException e) {
       return false;
     }
+  }
+
+  /** A failure whose way out is a checkpoint setting, named as {@link TrainConfig#message} names it. */
+  static GraftException failure(String template, Throwable cause) {
+    return new GraftException(TrainConfig.message(template), cause);
   }
 }

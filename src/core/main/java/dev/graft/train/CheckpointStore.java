@@ -66,8 +66,8 @@ final class CheckpointStore {
       latest = checkpoint;
       return state;
     } catch (IOException | RuntimeException e) {
-      throw new GraftException("Cannot resume from checkpoint " + checkpoint + ": " + e.getMessage()
-          + ". It may come from another model or head; drop --resume and pick another --checkpoint folder.", e);
+      throw CheckpointFolder.failure("Cannot resume from checkpoint " + checkpoint + ": " + e.getMessage()
+          + ". It may come from another model or head; drop {resume} and pick another {checkpointDir} folder.", e);
     }
   }
 

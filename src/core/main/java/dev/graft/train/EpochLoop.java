@@ -1,5 +1,6 @@
 package dev.graft.train;
 
+import dev.graft.error.DataException;
 import dev.graft.error.GraftException;
 import dev.graft.data.batch.Batch;
 import dev.graft.data.batch.BatchIterator;
@@ -137,9 +138,10 @@ final class EpochLoop {
             }
             float lossValue = ((TFloat32) result.get(0)).getFloat();
             if (!Float.isFinite(lossValue)) {
-              throw new GraftException("The training loss became " + lossValue + " at epoch " + (epoch + 1) + ", batch "
-                  + (batchIndex + 1) + ". Training stopped; the weights are no longer usable. Lower --lr (now "
-                  + lr + "), check the data for NaN values, or use --label-smoothing.");
+              throw new GraftException(TrainConfig.message("The training loss became " + lossValue + " at epoch "
+                  + (epoch + 1) + ", batch " + (batchIndex + 1) + ". Training stopped; the weights are no longer "
+                  + "usable. Lower {learningRate} (now " + lr + "), check the data for NaN values, or use "
+                  + "{labelSmoothing}."));
             }
             int n = batch.size();
             lossSum += (double) lossValue * n;
@@ -158,8 +160,9 @@ final class EpochLoop {
       }
     }
     if (seen == 0) {
-      throw new GraftException("No training example of epoch " + (epoch + 1) + " could be read: every one was "
-          + "skipped as unreadable. Check --data, or run without --skip-bad to see the first error.");
+      throw new GraftException(TrainConfig.message("No training example of epoch " + (epoch + 1) + " could be read: "
+          + "every one was skipped as unreadable. Check {data}, or run without {skipBad} to see the first error.")
+          .and(DataException.SETTINGS));
     }
     double trainSeconds = (System.nanoTime() - start) / 1e9;
     Metrics val = valStream == null ? null : evaluate(valStream, feedName);

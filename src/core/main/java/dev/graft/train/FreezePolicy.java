@@ -4,6 +4,7 @@ import dev.graft.error.SettingException;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
@@ -117,9 +118,9 @@ public record FreezePolicy(Kind kind, int layers, String pattern) {
     if (kind == Kind.REGEX && select(layers, variablesByLayer).isEmpty()) {
       List<String> names = new ArrayList<>();
       variablesByLayer.forEach(names::addAll);
-      throw TrainConfig.invalid("{freeze} regex:" + pattern + " matches no trainable backbone variable; their "
-          + "names are like " + summary(names) + " (the pattern is searched for in each name; the model's variables "
-          + "are listed by LoadedModel.variables() and 'graft inspect --variables')");
+      throw new SettingException(TrainConfig.message("{freeze} regex:" + pattern + " matches no trainable backbone "
+          + "variable; their names are like " + summary(names) + " (the pattern is searched for in each name; the "
+          + "model's variables are listed by {variables})").and(Map.of("variables", "LoadedModel.variables()")));
     }
   }
 

@@ -2,6 +2,7 @@ package dev.graft.train;
 
 import dev.graft.data.transform.Augmentation;
 import dev.graft.error.SettingException;
+import dev.graft.error.SettingMessage;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -109,7 +110,15 @@ public record TrainConfig(int epochs, int batchSize, float learningRate, Optimiz
 
   /** A problem with the settings {@code template} names as {@code {field}}. */
   static SettingException invalid(String template) {
-    return new SettingException("TrainConfig.Builder", SETTERS, template);
+    return new SettingException(message(template));
+  }
+
+  /**
+   * A message that names settings of this config as {@code {field}} ({@code {epochs}}, {@code {checkpointDir}}), each
+   * said with its setter: for a failure whose way out is another setting.
+   */
+  public static SettingMessage message(String template) {
+    return SettingMessage.of("TrainConfig.Builder", SETTERS, template);
   }
 
   private static float[] checkClassWeights(float[] weights) {

@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * The run a {@link TrainConfig} asks for on a given data set, every {@link TrainConfig#AUTO} value resolved: its
@@ -58,9 +59,14 @@ public record TrainPlan(List<Phase> phases, int stepsPerEpoch) {
   public record Phase(String name, FreezePolicy freeze, int epochs, float headLr, float backboneLr, int patience,
       boolean freshOptimizer) {
 
-    /** One line: {@code warm-up    head only, lr 1.0e-03, up to 18 epochs, patience 5}. */
+    /** One line: {@code warm-up    head only, lr 1.0e-03, up to 18 epochs, patience 5} (or {@code freeze all, ...}). */
     public String describe() {
-      String what = freeze.kind() == FreezePolicy.Kind.HEAD ? "head only" : "--train " + freeze;
+      return describe(field -> field);
+    }
+
+    /** {@link #describe()} with the freeze setting called {@code settingName.apply("freeze")} (a front end's name). */
+    public String describe(UnaryOperator<String> settingName) {
+      String what = freeze.kind() == FreezePolicy.Kind.HEAD ? "head only" : settingName.apply("freeze") + " " + freeze;
       String lr = freeze.kind() == FreezePolicy.Kind.HEAD || headLr == backboneLr
           ? String.format(Locale.ROOT, "lr %.1e", headLr)
           : String.format(Locale.ROOT, "lr %.1e (backbone %.1e)", headLr, backboneLr);

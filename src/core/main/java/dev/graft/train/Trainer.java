@@ -1,5 +1,6 @@
 package dev.graft.train;
 
+import dev.graft.error.DataException;
 import dev.graft.error.GraftException;
 import dev.graft.data.batch.BatchStream;
 import dev.graft.data.LabeledData;
@@ -55,7 +56,7 @@ public final class Trainer {
     }
     float[] weights = config.classWeights();
     if (weights != null && weights.length != target.numClasses()) {
-      throw new IllegalArgumentException("--class-weights has " + weights.length + " values for "
+      throw TrainConfig.invalid("{classWeights} has " + weights.length + " values for "
           + target.numClasses() + " classes; give one weight per class, in label order");
     }
     this.ops = new TrainingGraph(target.graph(), target.head().logits(), target.numClasses(), reads, headVariables,
@@ -93,7 +94,8 @@ public final class Trainer {
    */
   public static TrainResult train(TrainTarget target, LabeledData train, LabeledData validation, TrainConfig config) {
     if (train.size() == 0) {
-      throw new GraftException("The training data is empty; check --data and --classes.");
+      throw new GraftException(TrainConfig.message("The training data is empty; check {data} and {classes}.")
+          .and(DataException.SETTINGS));
     }
     dev.graft.data.view.LabeledDatas.requireExamplesOfEveryClass(train);
     if (config.checkpointDir() != null) {

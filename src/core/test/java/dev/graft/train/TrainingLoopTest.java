@@ -64,7 +64,7 @@ class TrainingLoopTest {
         model.replaceHead(HeadSpec.builder().setNumClasses(5).build());
         GraftException e = assertThrows(GraftException.class, () -> model.train(unreadable, null,
             TrainConfig.builder().setEpochs(1).optSkipBad(true).optFreeze(policy).build()));
-        assertTrue(e.getMessage().contains("--skip-bad"), e.getMessage());
+        assertTrue(e.getMessage().contains("run without skipBad (TrainConfig.Builder.optSkipBad)"), e.getMessage());
       }
     }
   }
@@ -149,7 +149,7 @@ class TrainingLoopTest {
           .setEpochs(3).optOptimizer(OptimizerSpec.parse("sgd")).optLearningRate(Float.MAX_VALUE).build()));
       assertTrue(e.getMessage().matches("The training loss became (NaN|Infinity|-Infinity) at epoch \\d+, batch \\d+\\..*"),
           e.getMessage());
-      assertTrue(e.getMessage().contains("Lower --lr"), e.getMessage());
+      assertTrue(e.getMessage().contains("Lower learningRate (TrainConfig.Builder.optLearningRate)"), e.getMessage());
     }
   }
 

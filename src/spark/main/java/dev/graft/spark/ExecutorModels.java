@@ -48,9 +48,9 @@ final class ExecutorModels {
         throw e;
       }
       String name = dir.getFileName() == null ? "model" : dir.getFileName().toString();
-      throw new GraftException(e.getMessage() + " (Checked on executor " + executorId() + ". A folder on the "
-          + "driver's disk reaches the executors with spark-submit --archives model.zip#" + name + ", or put it on a "
-          + "path every node reads.)", e);
+      throw new GraftException(e.settingMessage().around("", " (Checked on executor " + executorId() + ". A folder "
+          + "on the driver's disk reaches the executors with spark-submit --archives model.zip#" + name + ", or put it "
+          + "on a path every node reads.)"), e);
     }
   }
 

@@ -51,6 +51,11 @@ class SparkCliTest {
     assertTrue(Files.isRegularFile(out.resolve("2/saved_model.pb")));
     assertTrue(Files.readString(out.resolve("2/assets.extra/graft.json")).contains("\"trainer\" : \"mllib\""));
 
+    Run badSetting = run("train", "--master", "local[2]", "--features", out.resolve("features-v1").toString(),
+        "--epochs", "0", "--out", out.toString());
+    assertEquals(1, badSetting.code(), badSetting.out() + badSetting.err());
+    assertTrue(badSetting.err().contains("graft-spark: --epochs must be between 1"), badSetting.err());
+
     Run score = run("score", "--master", "local[2]", "--model", out.resolve("2").toString(), "--data",
         images.toString(), "--predictions", dir.resolve("scored").toString(), "--show", "3");
     assertEquals(0, score.code(), score.out() + score.err());

@@ -100,7 +100,7 @@ public final class LabeledDatas {
     }
     if (!unknown.isEmpty()) {
       throw new DataException(data.describe(), "holds classes " + unknown + " that are not among the model's classes "
-          + names + "; pass --classes with the data's classes to keep (by name: they must be among the model's), or "
+          + names + "; pass {classes} with the data's classes to keep (by name: they must be among the model's), or "
           + "name the class folders as the model's labels");
     }
     int[] all = new int[data.size()];
@@ -205,7 +205,7 @@ public final class LabeledDatas {
     boolean sparse = counts.length > 2 * (counts.length - empty.size());
     throw new DataException(train.describe(), (empty.size() == 1 ? "class " + shown + " has" : empty.size()
         + " classes (" + shown + ") have") + " no training examples (examples per class: " + describeCounts(train)
-        + "). A head class without examples is never learned: pass --classes with only the classes the data holds,"
+        + "). A head class without examples is never learned: pass {classes} with only the classes the data holds,"
         + " or add examples" + (sparse ? " (integer labels name classes 0..max label; a stray large label makes"
             + " many empty classes)" : "") + ".");
   }

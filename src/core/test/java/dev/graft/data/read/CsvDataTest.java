@@ -62,8 +62,8 @@ class CsvDataTest {
   void badValueNamesFileAndLine() throws Exception {
     Path f = csv("bad.csv", "a,b,label\n1,2,x\n1,oops,y\n5,6,y\n");
     DataException e = assertThrows(DataException.class, () -> CsvData.open(f, DataOptions.defaults()));
-    assertEquals(f + ":3: column 'b' (1) holds 'oops', expected a finite number; fix the value, or "
-        + DataException.SKIP_HINT, e.getMessage());
+    assertEquals(f + ":3: column 'b' (1) holds 'oops', expected a finite number; fix the value, or pass skipBad "
+        + "(" + DataException.SETTINGS.get("skipBad") + ") to skip such items", e.getMessage());
     LabeledData data = CsvData.open(f, DataOptions.builder().optSkipBad(true).build());
     assertEquals(2, data.size());
     assertEquals(1, data.skipped());

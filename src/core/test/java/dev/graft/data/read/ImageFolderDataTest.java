@@ -85,7 +85,7 @@ class ImageFolderDataTest {
     LabeledData data = ImageFolderData.open(dir, DataOptions.defaults());
     DataException e = assertThrows(DataException.class, () -> TestData.read(data, 1));
     assertTrue(e.getMessage().startsWith(bad.toString() + ": cannot decode the image"), e.getMessage());
-    assertTrue(e.getMessage().contains("--skip-bad"), e.getMessage());
+    assertTrue(e.getMessage().contains("pass skipBad (DataOptions.Builder.optSkipBad"), e.getMessage());
   }
 
   @Test

@@ -1,8 +1,6 @@
 package dev.graft.spark.cli;
 
 import dev.graft.cli.ConsoleProgress;
-import dev.graft.cli.SettingFlags;
-import dev.graft.error.SettingException;
 import dev.graft.head.HeadSpec;
 import dev.graft.spark.MllibHead;
 import dev.graft.train.LrSchedule;
@@ -51,27 +49,12 @@ final class HeadArgs {
   }
 
   HeadSpec spec(int classes) {
-    try {
-      return headSpec(classes);
-    } catch (SettingException e) {
-      throw new IllegalArgumentException(SettingFlags.message(e), e);
-    }
-  }
-
-  private HeadSpec headSpec(int classes) {
     return HeadSpec.builder().setNumClasses(classes).optHidden(hidden == null ? List.of() : hidden)
         .optDropout(dropout).build();
   }
 
+  /** The training config; a bad value fails with a {@code SettingException} that {@link SparkCli} says with flags. */
   TrainConfig config(PrintWriter printer) {
-    try {
-      return trainConfig(printer);
-    } catch (SettingException e) {
-      throw new IllegalArgumentException(SettingFlags.message(e), e);
-    }
-  }
-
-  private TrainConfig trainConfig(PrintWriter printer) {
     return TrainConfig.builder().setEpochs(epochs).optBatchSize(batchSize).optLearningRate(lr)
         .optOptimizer(OptimizerSpec.parse(optimizer)).optSchedule(LrSchedule.parse(schedule))
         .optLabelSmoothing(labelSmoothing).optSeed(seed).optPatience(patience).optMonitor(Monitor.parse(monitor))

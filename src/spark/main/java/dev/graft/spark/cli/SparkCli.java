@@ -1,5 +1,6 @@
 package dev.graft.spark.cli;
 
+import dev.graft.cli.SettingFlags;
 import dev.graft.error.GraftException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -31,15 +32,18 @@ public final class SparkCli implements Runnable {
     System.exit(code);
   }
 
-  /** A configured command line: one-paragraph messages for bad input, as {@code graft} prints them. */
+  /**
+   * A configured command line: one-paragraph messages for bad input, as {@code graft} prints them (each setting a
+   * library message names said with its flag).
+   */
   public static CommandLine newCommandLine() {
     CommandLine cli = new CommandLine(new SparkCli());
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       Exception shown = e instanceof RuntimeException || e.getClass().getName().startsWith("org.apache.spark")
           ? dev.graft.spark.SparkJobs.unwrap(e) : e;
       PrintWriter err = commandLine.getErr();
-      err.println("graft-spark: " + (shown.getMessage() == null ? shown.getClass().getSimpleName()
-          : shown.getMessage()));
+      String message = SettingFlags.describe(shown);
+      err.println("graft-spark: " + (message == null ? shown.getClass().getSimpleName() : message));
       if (!(shown instanceof GraftException || shown instanceof IllegalArgumentException
           || shown instanceof UncheckedIOException || shown instanceof IllegalStateException)) {
         shown.printStackTrace(err);
