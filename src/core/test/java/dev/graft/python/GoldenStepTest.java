@@ -183,7 +183,7 @@ class GoldenStepTest {
       model.train(batch, null, config(OptimizerSpec.parse("sgd"), SGD_RATE, FreezePolicy.head(), batch.size()));
       HeadBuilder.initialize(model.model(), model.head(), SEED);
       logits[0] = model.head().logits();
-      return model.export(out, new ExportOptions(0, false, ExportOptions.InputContract.DROP_IN, Map.of()));
+      return model.export(out, ExportOptions.builder().optInputContract(ExportOptions.InputContract.DROP_IN).build());
     }
   }
 

@@ -102,7 +102,8 @@ class PythonClientTest {
           .optLearningRate(1e-2f).optFreeze(policy).optSeed(5).build());
       assertOnlyThePolicysVariablesChanged(model, policy, variables, before, Tensors.variableBytes(model, variables));
 
-      Path export = model.export(tmp.resolve("export"), new ExportOptions(0, keepOldHead, ExportOptions.InputContract.RAW_PIXELS, Map.of()));
+      Path export = model.export(tmp.resolve("export"), ExportOptions.builder().optKeepOldHead(keepOldHead)
+          .optInputContract(ExportOptions.InputContract.RAW_PIXELS).build());
       Map<String, Object> request = new LinkedHashMap<>();
       request.put("op", "check_export");
       request.put("export", export.toString());
