@@ -20,7 +20,16 @@ final class BackboneComparison {
   record Measured(Backbone model, Map<String, String> graft, Map<String, String> keras, boolean graftFirst) {}
 
   /** The settings both sides share. */
-  record Settings(Path fixtures, Path data, ThreadSetting threads, int epochs, int batch) {}
+  record Settings(Path fixtures, Path data, ThreadSetting threads, int epochs, int batch, boolean oneDnn) {
+
+    /** What both sides' processes get in their environment: TensorFlow's oneDNN switch when it is asked for. */
+    Map<String, String> environment() {
+      return oneDnn ? Map.of(ONEDNN, "1") : Map.of();
+    }
+  }
+
+  /** TensorFlow's switch of its oneDNN kernels, read from the environment when the process first needs it. */
+  static final String ONEDNN = "TF_ENABLE_ONEDNN_OPTS";
 
   private final Settings settings;
   private final KerasPeer peer;
@@ -59,11 +68,11 @@ final class BackboneComparison {
       for (int side = 0; side < 2; side++) {
         if ((side == 0) == graftFirst) {
           progress.say(m.name() + ": Graft (own JVM)");
-          graft = ChildJvm.run(BackboneRun.class, List.of(), args(m), Map.of(), ChildJvm.classPath());
+          graft = ChildJvm.run(BackboneRun.class, List.of(), args(m), settings.environment(), ChildJvm.classPath());
         } else {
           progress.say(m.name() + ": Keras (own Python process)");
           keras = peer.run(settings.fixtures(), settings.data(), settings.threads(), settings.epochs(),
-              settings.batch(), m);
+              settings.batch(), m, settings.environment());
         }
       }
       keep(m.name() + ".graft.txt", graft);

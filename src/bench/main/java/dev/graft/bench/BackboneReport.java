@@ -31,6 +31,10 @@ final class BackboneReport {
     out.printf("threads   both sides: TensorFlow intra-op / inter-op %s (Graft --threads %s; Keras "
         + "tf.config.threading, which reports %s); JPEG decoding outside those pools on both sides (below)%n",
         threads, settings.threads().arg(), k.get("threads").replace(",", " / "));
+    out.printf("onednn    both sides: %s (Keras's TensorFlow reports oneDNN %s)%n", settings.oneDnn()
+        ? BackboneComparison.ONEDNN + "=1 in each process's environment (--onednn)"
+        : "TensorFlow's own choice (" + BackboneComparison.ONEDNN + " unset: --no-onednn)",
+        "True".equals(k.get("onednn")) ? "on" : "off");
     out.printf("pipeline  Keras: %s; predict batch %d, fit batch %d%n", k.get("pipeline"), KerasPeer.INFER_BATCH,
         settings.batch());
     out.printf("pipeline  Graft: ImageFolderData (files read in Java, decoded by TensorFlow's DecodeJpeg, scaled in "

@@ -76,6 +76,12 @@ public final class GraftBenchmark implements Callable<Integer> {
       description = "Head-only epochs of the Keras comparison (default: ${DEFAULT-VALUE}).")
   int backboneEpochs;
 
+  @Option(names = "--onednn", negatable = true, defaultValue = "true", fallbackValue = "true",
+      description = "Both sides of the Keras comparison with TensorFlow's oneDNN kernels (" + BackboneComparison.ONEDNN
+      + "=1 in each process's environment; on by default, and TensorFlow's own default on CPUs with AVX-512 VNNI); "
+      + "--no-onednn leaves each side TensorFlow's own choice, which is off on a CPU without AVX-512.")
+  boolean oneDnn;
+
   @Option(names = "--no-toy", description = "Leave out the fashion_cnn tables and the DL4J comparison.")
   boolean noToy;
 
@@ -139,7 +145,7 @@ public final class GraftBenchmark implements Callable<Integer> {
     Machine.CpuTimes cpuBefore = Machine.CpuTimes.now();
 
     BackboneComparison.Settings settings = new BackboneComparison.Settings(fixtures, xray, main, backboneEpochs,
-        backboneBatch);
+        backboneBatch, oneDnn);
     List<BackboneComparison.Measured> measured = List.of();
     String skipped = null;
     KerasPeer peer = null;
@@ -159,8 +165,9 @@ public final class GraftBenchmark implements Callable<Integer> {
     Report.machineHeader(out, loadBefore, loadAfter, cpu, (System.nanoTime() - started) / 1e9);
     BackboneReport backboneReport = measured.isEmpty() ? null : new BackboneReport(out, measured, settings);
     if (backboneReport != null) {
-      backboneReport.header(KerasPeer.shellLine(peer.command(fixtures, xray, main, backboneEpochs, backboneBatch,
-          models)));
+      String env = oneDnn ? BackboneComparison.ONEDNN + "=1 " : "";
+      backboneReport.header(env + KerasPeer.shellLine(peer.command(fixtures, xray, main, backboneEpochs,
+          backboneBatch, models)));
     } else if (skipped != null) {
       out.println("keras     the comparison with Python Keras was SKIPPED: " + skipped);
     }

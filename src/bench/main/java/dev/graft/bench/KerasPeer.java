@@ -63,9 +63,12 @@ record KerasPeer(Path python, String versions) {
   }
 
   /** Runs one model and returns what the peer reported. */
-  Map<String, String> run(Path fixtures, Path data, ThreadSetting threads, int epochs, int batch, Backbone model) {
+  Map<String, String> run(Path fixtures, Path data, ThreadSetting threads, int epochs, int batch, Backbone model,
+      Map<String, String> environment) {
+    Map<String, String> env = new java.util.HashMap<>(environment);
+    env.put("PYTHONHASHSEED", "0");
     return ChildJvm.exec("keras_peer.py " + model.name(),
-        command(fixtures, data, threads, epochs, batch, List.of(model)), Map.of("PYTHONHASHSEED", "0"));
+        command(fixtures, data, threads, epochs, batch, List.of(model)), env);
   }
 
   /** {@link #command} as one shell line, for the report's header. */
