@@ -2,9 +2,12 @@ package dev.graft.head;
 
 import dev.graft.graph.CutPoint;
 import dev.graft.graph.Pooling;
+import dev.graft.graph.TensorRef;
 import dev.graft.model.LoadedModel;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
@@ -88,6 +91,7 @@ public final class HeadBuilder {
       seed = tf.withName("dropout_seed").placeholderWithDefault(tf.constant(new long[] {0, 0}), Shape.of(2));
     }
     List<String> variables = new ArrayList<>();
+    Map<String, String> reads = new HashMap<>();
     List<Integer> units = new ArrayList<>(spec.hidden());
     units.add(spec.numClasses());
     long inputs = featureSize;
@@ -102,20 +106,22 @@ public final class HeadBuilder {
           VarHandleOp.sharedName(scope + "/dense_" + layer + "/bias"));
       variables.add(kernel.op().name());
       variables.add(bias.op().name());
-      Operand<TFloat32> z = dense.nn.biasAdd(
-          dense.linalg.matMul(x, dense.readVariableOp(kernel, TFloat32.class)),
-          dense.readVariableOp(bias, TFloat32.class));
+      Operand<TFloat32> kernelValue = dense.readVariableOp(kernel, TFloat32.class);
+      Operand<TFloat32> biasValue = dense.readVariableOp(bias, TFloat32.class);
+      reads.put(kernel.op().name(), name(kernelValue));
+      reads.put(bias.op().name(), name(biasValue));
+      Operand<TFloat32> z = dense.nn.biasAdd(dense.linalg.matMul(x, kernelValue), biasValue);
       x = layer < units.size() - 1 ? dense.nn.relu(z) : z;
       inputs = units.get(layer);
     }
     Operand<TFloat32> logits = tf.withName("logits").identity(x);
     Operand<TFloat32> probabilities = tf.withName("probabilities").nn.softmax(logits);
-    return new Head(pooled, logits.asOutput().name(), probabilities.asOutput().name(), variables,
+    return new Head(pooled, logits.asOutput().name(), probabilities.asOutput().name(), variables, reads,
         rate == null ? null : rate.asOutput().op().name(), seed == null ? null : seed.asOutput().op().name(), scope);
   }
 
   private static String name(Operand<TFloat32> x) {
-    return x.asOutput().op().name() + ":" + x.asOutput().index();
+    return new TensorRef(x.asOutput().op().name(), x.asOutput().index()).toString();
   }
 
   private static Operand<TFloat32> dropout(Ops tf, Operand<TFloat32> x, Operand<TFloat32> rate, Operand<TInt64> seed) {

@@ -6,7 +6,6 @@ import dev.graft.data.batch.BatchStream;
 import dev.graft.data.LabeledData;
 import dev.graft.data.transform.Preprocessing;
 import dev.graft.feature.Featurizer;
-import dev.graft.graph.GraphIndex;
 import dev.graft.graph.Pooling;
 import dev.graft.graph.TensorRef;
 import dev.graft.graph.VariableSnapshot;
@@ -47,9 +46,8 @@ public final class Trainer {
     this.headVariables = new LinkedHashSet<>(target.head().variables());
     Set<String> finalBackbone = config.freeze().select(target.layers(), target.layerVariables());
     Map<String, List<String>> reads = new LinkedHashMap<>();
-    GraphIndex index = new GraphIndex(target.graph().toGraphDef());
     for (String v : headVariables) {
-      reads.put(v, headReads(v, index));
+      reads.put(v, List.of(target.head().reads().get(v)));
     }
     for (String v : finalBackbone) {
       reads.put(v, target.backboneReads().get(v));
@@ -81,11 +79,6 @@ public final class Trainer {
     all.addAll(ops.slotVariables);
     all.addAll(target.stateVariables());
     return all;
-  }
-
-  /** Where the new head reads its variables, as the graph holds it now (the head added after the model's index). */
-  private List<String> headReads(String variable, GraphIndex index) {
-    return index.readsOf(variable, op -> op.startsWith(target.head().scope() + "/"));
   }
 
   /**
