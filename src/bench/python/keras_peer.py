@@ -184,8 +184,11 @@ def run_model(args, spec):
     result("python", sys.version.split()[0])
     result("tensorflow", tf.__version__)
     result("keras", keras.__version__)
-    from tensorflow.python.util import _pywrap_util_port
-    result("onednn", _pywrap_util_port.IsMklEnabled())
+    try:  # TensorFlow's own report of its oneDNN kernels (a module outside its public API)
+        from tensorflow.python.util import _pywrap_util_port
+        result("onednn", _pywrap_util_port.IsMklEnabled())
+    except (ImportError, AttributeError):
+        result("onednn", "unknown")
     result("threads", f"{tf.config.threading.get_intra_op_parallelism_threads()},"
                       f"{tf.config.threading.get_inter_op_parallelism_threads()}")
     result("pipeline", "tf.data: from_tensor_slices(paths, labels), shuffle(all, seed, reshuffle each epoch) for "

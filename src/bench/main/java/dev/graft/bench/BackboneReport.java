@@ -34,7 +34,11 @@ final class BackboneReport {
     out.printf("onednn    both sides: %s (Keras's TensorFlow reports oneDNN %s)%n", settings.oneDnn()
         ? BackboneComparison.ONEDNN + "=1 in each process's environment (--onednn)"
         : "TensorFlow's own choice (" + BackboneComparison.ONEDNN + " unset: --no-onednn)",
-        "True".equals(k.get("onednn")) ? "on" : "off");
+        switch (String.valueOf(k.get("onednn"))) {
+          case "True" -> "on";
+          case "False" -> "off";
+          default -> "unknown";
+        });
     out.printf("pipeline  Keras: %s; predict batch %d, fit batch %d%n", k.get("pipeline"), KerasPeer.INFER_BATCH,
         settings.batch());
     out.printf("pipeline  Graft: ImageFolderData (files read in Java, decoded by TensorFlow's DecodeJpeg, scaled in "
