@@ -79,6 +79,7 @@ final class TrainingGraph {
     MissingGradients.register();
     Output<?>[] grads = xs.isEmpty() ? new Output<?>[0]
         : graph.addGradients(SCOPE + "/gradients", new Output<?>[] {lossOp.asOutput()}, xs.toArray(new Output<?>[0]), null);
+    LeanBackward.apply(graph, SCOPE + "/gradients");
     List<Op> slotInits = new ArrayList<>();
     int g = 0;
     for (int i = 0; i < variables.size(); i++) {
