@@ -16,6 +16,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tensorflow.Session;
@@ -110,8 +111,12 @@ public final class Trainer {
    * {@code -XX:+DisableExplicitGC} skips it.
    */
   private static void releaseHeapGarbage() {
+    HEAP_RELEASES.incrementAndGet();
     System.gc();
   }
+
+  /** How many times this JVM's trainings collected the heap before their first step (for tests). */
+  static final AtomicInteger HEAP_RELEASES = new AtomicInteger();
 
   /** The devices that ran ops in {@code stats}, as {@code TYPE:index}, busiest (most op time) first. */
   static List<String> devicesOf(StepStats stats) {

@@ -11,8 +11,7 @@ import dev.graft.data.spec.DataSources;
 import dev.graft.data.view.LabeledDatas;
 import dev.graft.head.CutChoice;
 import dev.graft.head.HeadSpec;
-import java.lang.management.GarbageCollectorMXBean;
-import java.lang.management.ManagementFactory;
+import java.lang.ref.WeakReference;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.stream.IntStream;
@@ -28,19 +27,20 @@ class TrainingMemoryTest {
         DataOptions.builder().optClasses("5,6,7,8,9").build()), IntStream.range(0, 64).toArray());
     try (GraftModel model = Graft.load(Path.of("savedmodels/fashion_cnn"), CutChoice.layer("flatten"))) {
       model.replaceHead(HeadSpec.builder().setNumClasses(5).build());
-      long[] before = new long[1];
-      long[] atStart = new long[1];
-      TrainingListener gcCount = new TrainingListener() {
+      WeakReference<Object> garbage = new WeakReference<>(new Object());
+      int releases = Trainer.HEAP_RELEASES.get();
+      boolean[] collectedAtStart = new boolean[1];
+      TrainingListener atStart = new TrainingListener() {
         @Override
         public void onTrainStart(int epochs, int stepsPerEpoch) {
-          atStart[0] = collections();
+          collectedAtStart[0] = garbage.get() == null;
         }
       };
-      before[0] = collections();
       model.train(data, null, TrainConfig.builder().setEpochs(1).optFreeze(FreezePolicy.all())
-          .addListener(gcCount).build());
-      assertTrue(atStart[0] > before[0], "train() should collect the heap before its first step (collections "
-          + before[0] + " before train(), " + atStart[0] + " at its start)");
+          .addListener(atStart).build());
+      assertEquals(releases + 1, Trainer.HEAP_RELEASES.get(),
+          "train() should collect the heap once, before its first step");
+      assertTrue(collectedAtStart[0], "garbage made before train() should be collected by its first step");
 
       int reluGrads = 0;
       for (Iterator<GraphOperation> it = model.model().graph().operations(); it.hasNext(); ) {
@@ -52,13 +52,5 @@ class TrainingMemoryTest {
       }
       assertTrue(reluGrads > 0, "fashion_cnn's convolutions have Relu activations; their gradients were not found");
     }
-  }
-
-  private static long collections() {
-    long sum = 0;
-    for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
-      sum += Math.max(0, gc.getCollectionCount());
-    }
-    return sum;
   }
 }
