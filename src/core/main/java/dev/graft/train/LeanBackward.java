@@ -24,9 +24,9 @@ import org.tensorflow.Output;
  *
  * <p>Tried and left out, measured: EfficientNet's swish ({@code x * sigmoid(x)}, whose C++ gradients keep {@code x}
  * and the sigmoid): recomputing the sigmoid in the backward pass as Python's {@code tf.nn.silu} does made its
- * {@code all} fine-tune 30% slower with no lower peak; computing the sigmoid's gradient from the swish's output
- * ({@code dy * y * (1 - s)}, so that {@code x} is not kept) left the peak where it was (4984-5161 against 5002-5017
- * MiB).
+ * {@code all} fine-tune 30% slower; computing the sigmoid's gradient from the swish's output ({@code dy * y * (1 -
+ * s)}, so that {@code x} is not kept) moved its peak RSS by less than the spread of identical runs (4950 to 5300
+ * MiB, also with TensorFlow's BFC allocator on the CPU), so neither is done.
  */
 final class LeanBackward {
 
