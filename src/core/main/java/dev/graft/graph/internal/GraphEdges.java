@@ -56,8 +56,8 @@ public final class GraphEdges {
 
   /** Why {@link #of} returns empty in this JVM, or null when it does not. */
   public static String unavailableReason() {
-    return HANDLE == null ? "TensorFlow Java's Graph.nativeHandle cannot be read here (on the module path, "
-        + "--add-opens tensorflow/org.tensorflow=dev.graft allows it)" : null;
+    return HANDLE == null ? "TensorFlow Java's Graph.nativeHandle cannot be read here (on the module path, a JVM "
+        + "that opens package org.tensorflow of module tensorflow to dev.graft allows it)" : null;
   }
 
   /**
