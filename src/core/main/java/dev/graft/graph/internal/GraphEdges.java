@@ -6,7 +6,6 @@ import org.bytedeco.javacpp.PointerScope;
 import org.tensorflow.Graph;
 import org.tensorflow.GraphOperation;
 import org.tensorflow.Output;
-import org.tensorflow.ndarray.Shape;
 import org.tensorflow.internal.c_api.TF_Graph;
 import org.tensorflow.internal.c_api.TF_Input;
 import org.tensorflow.internal.c_api.TF_Output;
@@ -78,7 +77,7 @@ public final class GraphEdges {
       throw new IllegalArgumentException("Input " + index + " of " + consumer.name() + " is " + current.dataType()
           + "; " + source + " is " + source.dataType());
     }
-    if (!compatible(source.shape(), current.shape())) {
+    if (!source.shape().isCompatibleWith(current.shape())) {
       throw new IllegalArgumentException("Input " + index + " of " + consumer.name() + " has shape " + current.shape()
           + "; " + source + " has " + source.shape());
     }
@@ -90,24 +89,6 @@ public final class GraphEdges {
       tensorflow.TF_UpdateEdge(handle, from, to, status);
       status.throwExceptionIfNotOK();
     }
-  }
-
-  /** Whether two static shapes can be the same at run time (unknown ranks and sizes match anything). */
-  static boolean compatible(Shape a, Shape b) {
-    if (a.isUnknown() || b.isUnknown()) {
-      return true;
-    }
-    if (a.numDimensions() != b.numDimensions()) {
-      return false;
-    }
-    for (int i = 0; i < a.numDimensions(); i++) {
-      long x = a.get(i);
-      long y = b.get(i);
-      if (x >= 0 && y >= 0 && x != y) {
-        return false;
-      }
-    }
-    return true;
   }
 
   private static Field handleField() {
