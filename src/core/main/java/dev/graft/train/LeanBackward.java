@@ -1,9 +1,7 @@
 package dev.graft.train;
 
 import dev.graft.graph.internal.GraphEdges;
-import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,12 +48,9 @@ final class LeanBackward {
       return 0;
     }
     String prefix = scope + "/";
-    List<GraphOperation> ops = new ArrayList<>();
-    for (Iterator<GraphOperation> it = graph.operations(); it.hasNext(); ) {
-      ops.add(it.next());
-    }
     int moved = 0;
-    for (GraphOperation op : ops) {
+    for (Iterator<GraphOperation> it = graph.operations(); it.hasNext(); ) {
+      GraphOperation op = it.next();
       if (op.name().startsWith(prefix) && (op.type().equals("ReluGrad") || op.type().equals("Relu6Grad"))) {
         GraphOperation forward = activationOf(op, prefix);
         if (forward != null) {

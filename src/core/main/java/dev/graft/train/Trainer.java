@@ -33,6 +33,8 @@ import org.tensorflow.proto.StepStats;
 public final class Trainer {
 
   private static final Logger log = LoggerFactory.getLogger(Trainer.class);
+  /** How many times this JVM's trainings collected the heap before their first step (for tests). */
+  static final AtomicInteger HEAP_RELEASES = new AtomicInteger();
 
   private final TrainTarget target;
   private final TrainConfig config;
@@ -114,9 +116,6 @@ public final class Trainer {
     HEAP_RELEASES.incrementAndGet();
     System.gc();
   }
-
-  /** How many times this JVM's trainings collected the heap before their first step (for tests). */
-  static final AtomicInteger HEAP_RELEASES = new AtomicInteger();
 
   /** The devices that ran ops in {@code stats}, as {@code TYPE:index}, busiest (most op time) first. */
   static List<String> devicesOf(StepStats stats) {
