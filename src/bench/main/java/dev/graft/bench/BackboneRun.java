@@ -180,14 +180,14 @@ public final class BackboneRun {
     }
   }
 
-  private static GraftModel load(Path modelDir, ThreadSetting threads, Backbone backbone) {
+  static GraftModel load(Path modelDir, ThreadSetting threads, Backbone backbone) {
     GraftModel model = Graft.load(modelDir, threads.loadOptions(), CutChoice.layer(backbone.graftCut()));
     model.withPreprocessing(Preprocessing.parse(backbone.preprocess()));
     return model;
   }
 
   /** Every training setting given explicitly, so that a later change of Graft's defaults leaves the figures alone. */
-  private static TrainConfig.Builder config(int epochs, int batch, FreezePolicy policy, float learningRate) {
+  static TrainConfig.Builder config(int epochs, int batch, FreezePolicy policy, float learningRate) {
     return TrainConfig.builder().setEpochs(epochs).optBatchSize(batch).optLearningRate(learningRate)
         .optOptimizer(OptimizerSpec.adam()).optSeed(GraftRuns.SEED).optFreeze(policy).optBackboneLrMult(1f)
         .optPatience(0).optFeatureCache(true).optBatchNormTraining(false);

@@ -165,7 +165,8 @@ public final class GraftBenchmark implements Callable<Integer> {
     Report.machineHeader(out, loadBefore, loadAfter, cpu, (System.nanoTime() - started) / 1e9);
     BackboneReport backboneReport = measured.isEmpty() ? null : new BackboneReport(out, measured, settings);
     if (backboneReport != null) {
-      String env = oneDnn ? BackboneComparison.ONEDNN + "=1 " : "";
+      StringBuilder env = new StringBuilder();
+      settings.environment().forEach((k, v) -> env.append(k).append('=').append(v).append(' '));
       backboneReport.header(env + KerasPeer.shellLine(peer.command(fixtures, xray, main, backboneEpochs,
           backboneBatch, models)));
     } else if (skipped != null) {

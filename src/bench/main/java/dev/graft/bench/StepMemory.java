@@ -1,14 +1,9 @@
 package dev.graft.bench;
 
-import dev.graft.Graft;
 import dev.graft.GraftModel;
 import dev.graft.data.LabeledData;
-import dev.graft.data.transform.Preprocessing;
-import dev.graft.head.CutChoice;
 import dev.graft.head.HeadSpec;
 import dev.graft.train.FreezePolicy;
-import dev.graft.train.OptimizerSpec;
-import dev.graft.train.TrainConfig;
 import dev.graft.train.TrainingListener;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -17,7 +12,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The process's resident memory through an {@code all} fine-tune of one backbone, step by step: after each step and
  * the highest of a 5 ms sampling during it. Not part of the benchmark's run; for telling what the peak RSS row of
- * the Keras comparison is made of (whether memory stays between steps, which TensorFlow's kernels hold it).
+ * the Keras comparison is made of (whether memory stays between steps, which TensorFlow's kernels hold it). The
+ * model is loaded and trained with {@link BackboneRun}'s settings.
  *
  * <pre>
  * java -cp "src/bench/target/classes:..." dev.graft.bench.StepMemory target/python-fixtures \
@@ -54,9 +50,8 @@ public final class StepMemory {
     sampler.start();
     System.out.println("TF_ENABLE_ONEDNN_OPTS=" + System.getenv("TF_ENABLE_ONEDNN_OPTS") + ", " + backbone.name()
         + ", all fine-tune, batch 32, " + tune.size() + " images");
-    try (GraftModel model = Graft.load(Path.of(args[0]).resolve(backbone.name()),
-        ThreadSetting.parse("2,1").loadOptions(), CutChoice.layer(backbone.graftCut()))) {
-      model.withPreprocessing(Preprocessing.parse(backbone.preprocess()));
+    try (GraftModel model = BackboneRun.load(Path.of(args[0]).resolve(backbone.name()), ThreadSetting.parse("2,1"),
+        backbone)) {
       model.replaceHead(HeadSpec.builder().setNumClasses(tune.classNames().size()).build());
       report("loaded", highest);
       TrainingListener steps = new TrainingListener() {
@@ -70,9 +65,9 @@ public final class StepMemory {
           report("epoch " + epoch + " step " + batch, highest);
         }
       };
-      model.train(tune, null, TrainConfig.builder().setEpochs(Integer.parseInt(args[4])).optBatchSize(32)
-          .optOptimizer(OptimizerSpec.adam()).optFreeze(FreezePolicy.all()).optFeatureCache(false)
-          .optBatchNormTraining(false).optPatience(0).addListener(steps).build());
+      // the benchmark's own settings of an all fine-tune
+      model.train(tune, null, BackboneRun.config(Integer.parseInt(args[4]), 32, FreezePolicy.all(),
+          GraftRuns.LEARNING_RATE).addListener(steps).build());
     }
     done.set(true);
     sampler.join();
