@@ -10,7 +10,10 @@ reference output, then times, with JPEG files read and decoded by a tf.data pipe
   last   fine-tuning of the last N backbone layers that own trainable weights (BN in inference mode)
   all    fine-tuning of every backbone layer (BN in inference mode)
 
-Results go to stdout as `RESULT key=value` lines (the benchmark reads them); progress goes to stderr.
+Results go to stdout as `RESULT key=value` lines (the benchmark reads them); progress goes to stderr. With
+--step-rss, each fine-tune also prints the process's RSS after every training step and the highest of a 5 ms
+sampling during it (the counterpart of Graft's dev.graft.bench.StepMemory; its sampling thread stays out of the
+benchmark's runs).
 
     python src/bench/python/keras_peer.py --fixtures target/python-fixtures \\
         --data ../shared/datasets/chest-xray-224 --threads 2,1 \\
@@ -29,6 +32,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -242,6 +246,42 @@ def run_model(args, spec):
         result("fixture.max_abs_diff", f"{diff:.3g}")
         return backbone_of(model, spec["cut"], keras)
 
+    class StepRss(keras.callbacks.Callback):
+        """RSS after each training step, and the highest a 5 ms sampling saw since the line before."""
+
+        def __init__(self, policy):
+            super().__init__()
+            self.policy = policy
+            self.highest = 0
+            self.lock = threading.Lock()
+            self.done = threading.Event()
+            self.sampler = threading.Thread(target=self.sample, daemon=True)
+
+        def sample(self):
+            while not self.done.wait(0.005):
+                with self.lock:
+                    self.highest = max(self.highest, current_rss())
+
+        def report(self, when):
+            with self.lock:
+                highest, self.highest = self.highest, 0
+            print(f"{when:<40} RSS {current_rss() / 2**20:.0f} MiB, highest since the line before "
+                  f"{highest / 2**20:.0f} MiB", file=sys.stderr, flush=True)
+
+        def on_train_begin(self, logs=None):
+            self.report(f"{self.policy}: fit starts")
+            self.sampler.start()
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.epoch = epoch + 1
+
+        def on_train_batch_end(self, batch, logs=None):
+            self.report(f"epoch {self.epoch} step {batch + 1}")
+
+        def on_train_end(self, logs=None):
+            self.done.set()
+            self.sampler.join()
+
     def compile_model(model, lr):
         model.compile(optimizer=keras.optimizers.Adam(learning_rate=lr, epsilon=1e-7),
                       loss="sparse_categorical_crossentropy", metrics=["accuracy"])
@@ -301,8 +341,9 @@ def run_model(args, spec):
         say(f"{spec['name']}: fine-tune {policy} ({len(chosen)} layers), {spec['finetune_epochs']} epochs on "
             f"{len(tune)} images")
         times = EpochTimes()
+        callbacks = [times, StepRss(policy)] if args.step_rss else [times]
         model.fit(dataset(tune, train_dir, args.batch, True), epochs=spec["finetune_epochs"], verbose=0,
-                  shuffle=False, callbacks=[times])
+                  shuffle=False, callbacks=callbacks)
         timed = times.seconds[1:]
         result(key + ".epoch_seconds", ";".join(f"{s:.3f}" for s in times.seconds))
         result(key + ".ex_s", len(tune) / (sum(timed) / len(timed)))
@@ -310,6 +351,11 @@ def run_model(args, spec):
         result("rss.peak_" + policy, peak_rss())
 
     result("rss.peak", peak_rss())
+
+
+def current_rss():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
 def peak_rss():
@@ -331,6 +377,8 @@ def main():
                         "(default 0.01)")
     parser.add_argument("--lr", type=float, default=1e-3, help="Adam's learning rate of fine-tuning (default 0.001)")
     parser.add_argument("--seed", type=int, default=42, help="seed of Keras, NumPy, Python and the shuffle")
+    parser.add_argument("--step-rss", action="store_true", help="print the RSS after every fine-tune step to stderr "
+                        "(not for timed runs: it samples on a thread of its own)")
     args = parser.parse_args()
     specs = [parse_model(m) for m in args.model]
     if len(specs) == 1:
