@@ -1,5 +1,6 @@
 package dev.graft.graph.internal;
 
+
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -193,7 +194,7 @@ public final class FunctionInliner {
       emitNode(scope, name);
       return "^" + scope.flatName(name);
     }
-    String[] parts = ref.split(":");
+    String[] parts = ref.split(":", -1);
     if (scope.functionBody && parts.length == 1) {
       String arg = scope.args.get(ref);
       if (arg == null) {
@@ -201,6 +202,16 @@ public final class FunctionInliner {
             "Function body under '" + scope.prefix + "' reads '" + ref + "', which is neither an argument nor a node output");
       }
       return arg;
+    }
+    // the graph's own nodes write op or op:index; a function body writes node:output_arg or node:output_arg:index
+    // (parsed here, not with dev.graft.graph.TensorRef: this package sits below that one)
+    boolean wellFormed = scope.functionBody
+        ? parts.length <= 3 && (parts.length < 3 || isIndex(parts[2]))
+        : parts.length == 1 || (parts.length == 2 && isIndex(parts[1]));
+    if (!wellFormed) {
+      throw new IllegalArgumentException("Input '" + ref + "' of a node under '"
+          + (scope.prefix.isEmpty() ? "<top>" : scope.prefix) + "' is not "
+          + (scope.functionBody ? "node:output_arg:index" : "op:index") + "; the SavedModel's graph is malformed");
     }
     String nodeName = parts[0];
     NodeDef node = scope.nodes.get(nodeName);
@@ -216,6 +227,10 @@ public final class FunctionInliner {
       index = parts.length > 1 ? Integer.parseInt(parts[1]) : 0;
     }
     return resolveOutput(scope, node, index);
+  }
+
+  private static boolean isIndex(String text) {
+    return !text.isEmpty() && text.length() <= 9 && text.chars().allMatch(Character::isDigit);
   }
 
   private String resolveOutput(Scope scope, NodeDef node, int index) {
