@@ -86,9 +86,9 @@ public final class ModelExporter {
     TensorSpec input = source.model().input();
     if (options.keepOldHead() && source.trainConfig() != null
         && source.trainConfig().freeze().kind() != dev.graft.train.FreezePolicy.Kind.HEAD) {
-      LOG.warn("keepOldHead (ExportOptions.Builder.optKeepOldHead) with freeze (TrainConfig.Builder.optFreeze) {}: "
-          + "the old head reads backbone layers that were fine-tuned, so old_probabilities differ from the original "
-          + "model's outputs", source.trainConfig().freeze());
+      // worded without setting names: the library's callers and the command line both show it as it is
+      LOG.warn("The export keeps the old head, which reads backbone layers that were fine-tuned ({}): "
+          + "old_probabilities differ from the original model's outputs", source.trainConfig().freeze());
     }
     List<TensorSpec> sourceOutputs = source.model().signature().outputs();
     List<String> keep = new ArrayList<>(List.of(cut.features(), input.tensor()));
