@@ -30,8 +30,10 @@ kernel_jar_name=rapaio-jupyter-kernel-3.0.1.jar
 kernel_name=rapaio-jupyter-kernel
 home=$repo/target/notebooks
 # rapaio 3.0.1 now and then never sees a request that reached its socket (here on about one start in
-# five, from the very first request on). Such a run stops on a timeout and starts over in a fresh
-# kernel; the stalled try's log is kept as target/notebooks/NAME.log.tryN.
+# five, from the very first request on), and once in a while its process ends right after binding its
+# sockets, before it answers the first request ("Kernel died before replying to kernel_info"). Such a
+# run stops and starts over in a fresh kernel; the failed try's log is kept as
+# target/notebooks/NAME.log.tryN.
 attempts=4
 
 say() { echo "notebooks: $*"; }
@@ -155,9 +157,10 @@ for nb in "${notebooks[@]}"; do
       result=ok
       break
     fi
-    if grep -q -E "Kernel didn't respond|CellTimeoutError" "$log" && [ "$try" -lt "$attempts" ]; then
+    if grep -q -E "Kernel didn't respond|CellTimeoutError|Kernel died before replying to kernel_info" "$log" \
+        && [ "$try" -lt "$attempts" ]; then
       mv "$log" "$log.try$try"
-      say "$nb: the kernel stopped answering (try $try of $attempts, log $log.try$try); running the notebook again in a fresh kernel"
+      say "$nb: the kernel stopped answering or died starting (try $try of $attempts, log $log.try$try); running the notebook again in a fresh kernel"
       continue
     fi
     break
