@@ -73,6 +73,11 @@ final class BackboneReport {
     t.row(name, "backbone inference (Graft: feature pass of head-only epoch 1; Keras: predict)", g.get("train.images"),
         ips(gi), ips(ki), fmt("%.2fx", gi / ki), perImage(g, k, "infer", num(g, "train.images")), ">= 1.0x",
         met(gi >= ki));
+    double gw = num(g, "infer.warm.ex_s");
+    double kw = num(k, "infer.warm.ex_s");
+    t.row(name, fmt("... again, warm: the mean of %d more passes over the same images (Keras: predict again)",
+        BackboneRun.WARM_PASSES), g.get("train.images"), ips(gw), ips(kw), fmt("%.2fx", gw / kw),
+        perImage(g, k, "infer.warm", num(g, "train.images")), "", "");
     double gh = num(g, "head.seconds");
     double kh = num(k, "head.seconds");
     t.row(name, fmt("head-only training, %d epochs, wall time (Graft: cached features; Keras: base frozen)",

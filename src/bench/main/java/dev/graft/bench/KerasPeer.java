@@ -54,7 +54,7 @@ record KerasPeer(Path python, String versions) {
         fixtures.toString(), "--data", data.toString(), "--threads", threads.arg(), "--epochs",
         String.valueOf(epochs), "--batch", String.valueOf(batch), "--infer-batch", String.valueOf(INFER_BATCH),
         "--head-lr", String.valueOf(BackboneRun.HEAD_LEARNING_RATE), "--lr", String.valueOf(GraftRuns.LEARNING_RATE),
-        "--seed", String.valueOf(GraftRuns.SEED)));
+        "--seed", String.valueOf(GraftRuns.SEED), "--warm-passes", String.valueOf(BackboneRun.WARM_PASSES)));
     for (Backbone m : models) {
       command.add("--model");
       command.add(m.peerSpec());
