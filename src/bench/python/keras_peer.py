@@ -291,9 +291,12 @@ def run_model(args, spec):
     backbone = fresh_backbone()
     result("features", int(np.prod(backbone.output.shape[1:])))
     if "infer" in rows:
+        def predict():
+            return backbone.predict(dataset(train, train_dir, args.infer_batch, False).map(lambda x, y: x), verbose=0)
+
         say(f"{spec['name']}: predict over {len(train)} images")
         started, cpu = time.perf_counter(), time.process_time()
-        features = backbone.predict(dataset(train, train_dir, args.infer_batch, False).map(lambda x, y: x), verbose=0)
+        features = predict()
         seconds = time.perf_counter() - started
         result("infer.cpu_seconds", time.process_time() - cpu)
         if features.shape[0] != len(train):
@@ -303,7 +306,7 @@ def run_model(args, spec):
         # the same predict again, once tracing and TensorFlow's first run are paid (Graft's side: its feature pass)
         started, cpu = time.perf_counter(), time.process_time()
         for _ in range(args.warm_passes):
-            backbone.predict(dataset(train, train_dir, args.infer_batch, False).map(lambda x, y: x), verbose=0)
+            predict()
         if args.warm_passes > 0:
             result("infer.warm.cpu_seconds", (time.process_time() - cpu) / args.warm_passes)
             result("infer.warm.ex_s", len(train) * args.warm_passes / (time.perf_counter() - started))

@@ -2,7 +2,6 @@ package dev.graft.bench;
 
 import dev.graft.GraftModel;
 import dev.graft.data.LabeledData;
-import dev.graft.head.HeadSpec;
 import dev.graft.train.EpochMetrics;
 import dev.graft.train.FreezePolicy;
 import dev.graft.train.TrainingListener;
@@ -36,20 +35,13 @@ public final class FeaturePassCpu {
   private FeaturePassCpu() {}
 
   public static void main(String[] args) {
-    if (args.length != 5) {
-      System.err.println("usage: FeaturePassCpu FIXTURES XRAY_FOLDER MODEL IMAGES ROUNDS");
-      System.exit(2);
-    }
-    Backbone backbone = Backbone.named(args[2]);
-    XrayImages images = XrayImages.list(Path.of(args[1]).resolve("train"));
-    LabeledData train = images.open(images.subsetIndices(Integer.parseInt(args[3])));
-    int rounds = Integer.parseInt(args[4]);
-    System.out.println(backbone.name() + ", feature pass of head-only epoch 1 over " + train.size()
+    BackboneProbe probe = BackboneProbe.parse(args, "FeaturePassCpu FIXTURES XRAY_FOLDER MODEL IMAGES ROUNDS");
+    LabeledData train = probe.images();
+    int rounds = probe.count();
+    System.out.println(probe.backbone().name() + ", feature pass of head-only epoch 1 over " + train.size()
         + " images, threads 2,1, " + rounds + " rounds in one JVM");
     for (int round = 1; round <= rounds; round++) {
-      try (GraftModel model = BackboneRun.load(Path.of(args[0]).resolve(backbone.name()), ThreadSetting.parse("2,1"),
-          backbone)) {
-        model.replaceHead(HeadSpec.builder().setNumClasses(train.classNames().size()).build());
+      try (GraftModel model = probe.load()) {
         Map<String, Long> before = ticksByThreadGroup();
         AtomicReference<Map<String, Long>> atFirstEpochEnd = new AtomicReference<>();
         double[] firstEpochSeconds = new double[1];

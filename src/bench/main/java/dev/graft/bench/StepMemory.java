@@ -2,10 +2,8 @@ package dev.graft.bench;
 
 import dev.graft.GraftModel;
 import dev.graft.data.LabeledData;
-import dev.graft.head.HeadSpec;
 import dev.graft.train.FreezePolicy;
 import dev.graft.train.TrainingListener;
-import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -27,13 +25,8 @@ public final class StepMemory {
   private StepMemory() {}
 
   public static void main(String[] args) throws InterruptedException {
-    if (args.length != 5) {
-      System.err.println("usage: StepMemory FIXTURES XRAY_FOLDER MODEL IMAGES EPOCHS");
-      System.exit(2);
-    }
-    Backbone backbone = Backbone.named(args[2]);
-    XrayImages images = XrayImages.list(Path.of(args[1]).resolve("train"));
-    LabeledData tune = images.open(images.subsetIndices(Integer.parseInt(args[3])));
+    BackboneProbe probe = BackboneProbe.parse(args, "StepMemory FIXTURES XRAY_FOLDER MODEL IMAGES EPOCHS");
+    LabeledData tune = probe.images();
     AtomicLong highest = new AtomicLong();
     AtomicBoolean done = new AtomicBoolean();
     Thread sampler = new Thread(() -> {
@@ -48,11 +41,9 @@ public final class StepMemory {
     }, "rss-sampler");
     sampler.setDaemon(true);
     sampler.start();
-    System.out.println("TF_ENABLE_ONEDNN_OPTS=" + System.getenv("TF_ENABLE_ONEDNN_OPTS") + ", " + backbone.name()
-        + ", all fine-tune, batch 32, " + tune.size() + " images");
-    try (GraftModel model = BackboneRun.load(Path.of(args[0]).resolve(backbone.name()), ThreadSetting.parse("2,1"),
-        backbone)) {
-      model.replaceHead(HeadSpec.builder().setNumClasses(tune.classNames().size()).build());
+    System.out.println("TF_ENABLE_ONEDNN_OPTS=" + System.getenv("TF_ENABLE_ONEDNN_OPTS") + ", "
+        + probe.backbone().name() + ", all fine-tune, batch 32, " + tune.size() + " images");
+    try (GraftModel model = probe.load()) {
       report("loaded", highest);
       TrainingListener steps = new TrainingListener() {
         @Override
@@ -66,7 +57,7 @@ public final class StepMemory {
         }
       };
       // the benchmark's own settings of an all fine-tune
-      model.train(tune, null, BackboneRun.config(Integer.parseInt(args[4]), 32, FreezePolicy.all(),
+      model.train(tune, null, BackboneRun.config(probe.count(), 32, FreezePolicy.all(),
           GraftRuns.LEARNING_RATE).addListener(steps).build());
     }
     done.set(true);

@@ -1,6 +1,5 @@
 package dev.graft.graph.internal;
 
-
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
